@@ -1,0 +1,136 @@
+package pipeline
+
+import (
+	"errors"
+	"strings"
+)
+
+// Error is a problem in a graph description, located at Pos, with an
+// optional Hint that says how to fix it.
+type Error struct {
+	Pos  Pos
+	Msg  string
+	Hint string
+}
+
+func (e *Error) Error() string {
+	s := e.Pos.String() + ": " + e.Msg
+	if e.Hint != "" {
+		s += " (" + e.Hint + ")"
+	}
+	return s
+}
+
+// ErrorList collects several graph errors so that validation reports them
+// all at once. It is an error itself; errors.As finds the *Error entries.
+type ErrorList []*Error
+
+func (l ErrorList) Error() string {
+	var b strings.Builder
+	for i, e := range l {
+		if i > 0 {
+			b.WriteByte('\n')
+		}
+		b.WriteString(e.Error())
+	}
+	return b.String()
+}
+
+// Unwrap exposes the entries to errors.Is and errors.As.
+func (l ErrorList) Unwrap() []error {
+	out := make([]error, len(l))
+	for i, e := range l {
+		out[i] = e
+	}
+	return out
+}
+
+// Errors flattens err into its graph errors (an *Error, an ErrorList, or
+// anything wrapping them). Other errors come back as a single entry without a position.
+func Errors(err error) []*Error {
+	if err == nil {
+		return nil
+	}
+	var l ErrorList
+	if errors.As(err, &l) {
+		return l
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return []*Error{e}
+	}
+	return []*Error{{Msg: err.Error()}}
+}
+
+// Closest returns up to three candidates nearest to name by edit distance,
+// for "did you mean" hints. Candidates farther than about half the name's
+// length are left out.
+func Closest(name string, candidates []string) []string {
+	type cand struct {
+		s string
+		d int
+	}
+	var best []cand
+	limit := len(name)/2 + 2
+	for _, c := range candidates {
+		d := editDistance(name, c)
+		if strings.Contains(c, name) || strings.Contains(name, c) {
+			d = min(d, 2)
+		}
+		if d > limit {
+			continue
+		}
+		best = append(best, cand{c, d})
+	}
+	// insertion sort: candidate lists are short
+	for i := 1; i < len(best); i++ {
+		for j := i; j > 0 && (best[j].d < best[j-1].d || best[j].d == best[j-1].d && best[j].s < best[j-1].s); j-- {
+			best[j], best[j-1] = best[j-1], best[j]
+		}
+	}
+	var out []string
+	for i := 0; i < len(best) && i < 3; i++ {
+		out = append(out, best[i].s)
+	}
+	return out
+}
+
+// DidYouMean formats Closest's result as a hint, or "" when nothing is close.
+func DidYouMean(name string, candidates []string) string {
+	c := Closest(name, candidates)
+	if len(c) == 0 {
+		return ""
+	}
+	return "did you mean " + quoteList(c) + "?"
+}
+
+func quoteList(c []string) string {
+	q := make([]string, len(c))
+	for i, s := range c {
+		q[i] = `"` + s + `"`
+	}
+	if len(q) == 1 {
+		return q[0]
+	}
+	return strings.Join(q[:len(q)-1], ", ") + " or " + q[len(q)-1]
+}
+
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}
