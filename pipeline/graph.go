@@ -69,6 +69,8 @@ type Graph struct {
 	ptime    time.Duration
 	log      *slog.Logger
 	timing   bool
+	epoch    time.Time     // monotonic reference for latency timing
+	last     time.Duration // end of the previous timed call
 
 	mu      sync.Mutex
 	nodes   []*node // topological order
@@ -114,7 +116,7 @@ var nameRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_-]*$`)
 // inputs, and negotiates the format of every link. All problems found are
 // returned together as an ErrorList with positions from the spec.
 func Build(spec *Spec, opts ...Option) (*Graph, error) {
-	g := &Graph{name: spec.Name, registry: DefaultRegistry, ptime: DefaultPTime, timing: true, byName: map[string]*node{}, done: make(chan struct{})}
+	g := &Graph{name: spec.Name, registry: DefaultRegistry, ptime: DefaultPTime, timing: true, byName: map[string]*node{}, done: make(chan struct{}), epoch: time.Now()}
 	for _, o := range opts {
 		o(g)
 	}
@@ -886,13 +888,14 @@ func (g *Graph) runTick() (err error) {
 			continue
 		}
 		g.cur = n
-		var t0 time.Time
 		if g.timing {
-			t0 = time.Now()
+			g.last = time.Since(g.epoch)
 		}
 		err := n.ticker.Tick(&n.out)
 		if g.timing {
-			n.stats.Latency.Record(time.Since(t0))
+			t := time.Since(g.epoch)
+			n.stats.Latency.Record(t - g.last)
+			g.last = t
 		}
 		if err != nil {
 			return fmt.Errorf("%s: tick: %w", n, err)
@@ -959,13 +962,13 @@ func (g *Graph) drain() error {
 			continue
 		}
 		n.stats.In.Add(1)
-		var t0 time.Time
-		if g.timing {
-			t0 = time.Now()
-		}
 		err := n.el.Process(w.port, w.frame, &n.out)
 		if g.timing {
-			n.stats.Latency.Record(time.Since(t0))
+			// One monotonic clock read per call: the previous call's end is this
+			// call's start, so the few ns of dispatch count towards this element.
+			t := time.Since(g.epoch)
+			n.stats.Latency.Record(t - g.last)
+			g.last = t
 		}
 		if err != nil {
 			return fmt.Errorf("%s: %w", n, err)
@@ -1006,6 +1009,9 @@ func (g *Graph) inject(n *node, port int, f *Frame) error {
 		return errors.New("graph finished")
 	}
 	g.emit(n, port, f)
+	if g.timing {
+		g.last = time.Since(g.epoch)
+	}
 	err := g.drainSafe()
 	if err != nil {
 		g.finishLocked(err)
