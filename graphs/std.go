@@ -1,0 +1,98 @@
+package graphs
+
+import (
+	"embed"
+	"io/fs"
+	"os"
+	"sort"
+	"strings"
+
+	"github.com/voxgraph/voxgraph/pipeline"
+)
+
+// stdFS holds the standard graphs: every *.yaml file of this directory.
+//
+//go:embed *.yaml
+var stdFS embed.FS
+
+// StdPrefix marks a standard graph in an argument to Resolve: "std:demo".
+const StdPrefix = "std:"
+
+// StdNames returns the names of the standard graphs, sorted.
+func StdNames() []string {
+	entries, err := fs.ReadDir(stdFS, ".")
+	if err != nil {
+		return nil
+	}
+	var names []string
+	for _, e := range entries {
+		if n, ok := strings.CutSuffix(e.Name(), ".yaml"); ok && !e.IsDir() {
+			names = append(names, n)
+		}
+	}
+	sort.Strings(names)
+	return names
+}
+
+// StdSource returns the YAML text of the standard graph name. An unknown
+// name is a *pipeline.Error whose hint lists the closest standard names.
+func StdSource(name string) ([]byte, error) {
+	name = strings.TrimSuffix(name, ".yaml")
+	if validName(name) {
+		if data, err := stdFS.ReadFile(name + ".yaml"); err == nil {
+			return data, nil
+		}
+	}
+	names := StdNames()
+	hint := pipeline.DidYouMean(name, names)
+	if hint == "" {
+		hint = "the standard graphs are " + strings.Join(names, ", ")
+	}
+	return nil, &pipeline.Error{Pos: pipeline.Pos{File: StdPrefix + name}, Msg: "no standard graph named " + `"` + name + `"`, Hint: hint}
+}
+
+// Std parses the standard graph name. Positions name the file
+// "graphs/NAME.yaml" (its path in the source tree).
+func Std(name string) (*pipeline.Spec, error) {
+	data, err := StdSource(name)
+	if err != nil {
+		return nil, err
+	}
+	return ParseYAML("graphs/"+strings.TrimSuffix(name, ".yaml")+".yaml", data)
+}
+
+// Resolve turns a command-line graph argument into a spec and expands its
+// variables with vars (then the graph's own vars: defaults):
+//
+//   - "std:NAME" is the standard graph NAME (see Std);
+//   - the path of an existing file, or a word ending in .yaml or .yml that
+//     contains no '!' or '=', is a YAML graph file (see Load);
+//   - anything else is a pipeline in the one-line syntax (see ParseLine).
+//
+// Errors are returned unchanged: a *pipeline.Error or a pipeline.ErrorList.
+func Resolve(arg string, vars map[string]string) (*pipeline.Spec, error) {
+	var (
+		spec *pipeline.Spec
+		err  error
+	)
+	switch {
+	case strings.HasPrefix(arg, StdPrefix):
+		spec, err = Std(strings.TrimPrefix(arg, StdPrefix))
+	case isFile(arg) || (strings.HasSuffix(arg, ".yaml") || strings.HasSuffix(arg, ".yml")) && !strings.ContainsAny(arg, "!="):
+		spec, err = Load(arg)
+	default:
+		spec, err = ParseLine(arg)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return spec.Expand(vars)
+}
+
+func isFile(path string) bool {
+	if path == "" || strings.ContainsAny(path, "\n") {
+		return false
+	}
+	st, err := os.Stat(path)
+	return err == nil && st.Mode().IsRegular()
+}
