@@ -420,3 +420,8 @@ func quoteValue(v string) string {
 	b.WriteByte('"')
 	return b.String()
 }
+
+// Quote returns v as a one-line property value, quoted when it contains
+// spaces, quotes or syntax characters, so callers can build pipelines from
+// arbitrary strings (file paths): "wav-sink path=" + Quote(path).
+func Quote(v string) string { return quoteValue(v) }

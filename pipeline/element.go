@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"time"
 )
@@ -180,3 +181,13 @@ func (in *Injector) Emit(port int, f *Frame) error {
 
 // NewFrame returns an empty frame from the graph's pool.
 func (in *Injector) NewFrame() *Frame { return in.g.pool.Get() }
+
+// ErrNoInput is returned by NoInput.Process.
+var ErrNoInput = errors.New("element has no input ports")
+
+// NoInput is embedded by source elements (no input ports) to satisfy
+// Element's Process, which the runtime never calls for them.
+type NoInput struct{}
+
+// Process reports ErrNoInput; sources produce frames in Tick instead.
+func (NoInput) Process(int, *Frame, *Output) error { return ErrNoInput }

@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"errors"
+	"sort"
 	"strings"
 )
 
@@ -62,35 +63,38 @@ func Errors(err error) []*Error {
 	return []*Error{{Msg: err.Error()}}
 }
 
-// Closest returns up to three candidates nearest to name by edit distance,
-// for "did you mean" hints. Candidates farther than about half the name's
-// length are left out.
+// Closest returns the candidates nearest to name by edit distance (ties,
+// at most three), for "did you mean" hints. Candidates farther than about a
+// third of the name's length are left out.
 func Closest(name string, candidates []string) []string {
 	type cand struct {
 		s string
 		d int
 	}
 	var best []cand
-	limit := len(name)/2 + 2
+	limit := max(2, len(name)/3+1)
+	minD := limit + 1
 	for _, c := range candidates {
 		d := editDistance(name, c)
-		if strings.Contains(c, name) || strings.Contains(name, c) {
+		if name != "" && (strings.HasPrefix(c, name) || strings.HasPrefix(name, c)) {
 			d = min(d, 2)
 		}
 		if d > limit {
 			continue
 		}
 		best = append(best, cand{c, d})
+		minD = min(minD, d)
 	}
-	// insertion sort: candidate lists are short
-	for i := 1; i < len(best); i++ {
-		for j := i; j > 0 && (best[j].d < best[j-1].d || best[j].d == best[j-1].d && best[j].s < best[j-1].s); j-- {
-			best[j], best[j-1] = best[j-1], best[j]
+	// Keep only the nearest (ties included): one good suggestion beats three guesses.
+	var out []string
+	for _, c := range best {
+		if c.d == minD {
+			out = append(out, c.s)
 		}
 	}
-	var out []string
-	for i := 0; i < len(best) && i < 3; i++ {
-		out = append(out, best[i].s)
+	sort.Strings(out)
+	if len(out) > 3 {
+		out = out[:3]
 	}
 	return out
 }

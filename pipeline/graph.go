@@ -34,21 +34,22 @@ type outPort struct {
 }
 
 type node struct {
-	name       string
-	info       *ElementInfo
-	spec       ElementSpec
-	el         Element
-	ticker     Ticker
-	eosHandler EOSHandler
-	ins        []inPort
-	outs       []outPort
-	stats      *ElementStats
-	log        *slog.Logger
-	started    bool
-	eos        bool
-	eosPending bool
-	out        Output
-	injector   Injector
+	name         string
+	info         *ElementInfo
+	spec         ElementSpec
+	el           Element
+	ticker       Ticker
+	eosHandler   EOSHandler
+	ins          []inPort
+	outs         []outPort
+	stats        *ElementStats
+	log          *slog.Logger
+	started      bool
+	eos          bool
+	eosPending   bool
+	skipDangling bool // a link to it failed to resolve: don't also report its inputs unlinked
+	out          Output
+	injector     Injector
 }
 
 func (n *node) String() string { return n.name + " (" + n.info.Name + ")" }
@@ -235,6 +236,13 @@ func (g *Graph) assemble(spec *Spec, fresh bool) (_ []*node, err error) {
 		from, ok1 := find(l.From, l.Pos)
 		to, ok2 := find(l.To, l.Pos)
 		if !ok1 || !ok2 {
+			// The link is not made; spare its other end a second, misleading error.
+			if from != nil {
+				from.skipDangling = true
+			}
+			if to != nil {
+				to.skipDangling = true
+			}
 			for _, e := range errs {
 				if strings.HasPrefix(e.Msg, "link : ") {
 					e.Msg = "link " + l.String() + ": " + strings.TrimPrefix(e.Msg, "link : ")
@@ -266,7 +274,7 @@ func (g *Graph) assemble(spec *Spec, fresh bool) (_ []*node, err error) {
 	// Required inputs.
 	for _, n := range nodes {
 		for _, ip := range n.ins {
-			if ip.Active && !ip.Linked && !ip.info.Optional {
+			if ip.Active && !ip.Linked && !ip.info.Optional && !n.skipDangling {
 				errs = append(errs, &Error{Pos: n.spec.Pos, Msg: fmt.Sprintf("element %q (%s): input port %q is not linked", n.name, n.info.Name, ip.Name),
 					Hint: fmt.Sprintf("link something to %s.%s", n.name, ip.Name)})
 			}

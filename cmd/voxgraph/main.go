@@ -1,0 +1,150 @@
+// Command voxgraph runs, checks and describes voxgraph media graphs.
+//
+//	voxgraph run FILE|std:NAME|"PIPELINE" [--set key=value]...
+//	voxgraph validate FILE...
+//	voxgraph inspect [ELEMENT]
+//	voxgraph dot FILE|std:NAME|"PIPELINE"
+//	voxgraph demo
+//
+// Exit codes: 0 success, 1 runtime or validation error, 2 usage error.
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	_ "github.com/voxgraph/voxgraph/elements" // built-in elements
+)
+
+// Exit codes.
+const (
+	exitOK    = 0
+	exitError = 1
+	exitUsage = 2
+)
+
+type command struct {
+	name    string
+	summary string
+	run     func(args []string, stdout, stderr io.Writer) int
+}
+
+func commands() []command {
+	return []command{
+		{"run", "run a graph until end-of-stream or Ctrl-C", cmdRun},
+		{"validate", "check graph files without running them", cmdValidate},
+		{"inspect", "list elements, or describe one", cmdInspect},
+		{"dot", "print a graph as Graphviz DOT", cmdDot},
+		{"demo", "run the built-in demonstration graph", cmdDemo},
+	}
+}
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		usage(stderr)
+		return exitUsage
+	}
+	switch args[0] {
+	case "-h", "--help", "-help", "help":
+		if len(args) > 1 && args[0] == "help" {
+			return run([]string{args[1], "--help"}, stdout, stderr)
+		}
+		usage(stdout)
+		return exitOK
+	}
+	for _, c := range commands() {
+		if c.name == args[0] {
+			return c.run(args[1:], stdout, stderr)
+		}
+	}
+	fmt.Fprintf(stderr, "voxgraph: unknown command %q\n", args[0])
+	names := make([]string, 0, len(commands()))
+	for _, c := range commands() {
+		names = append(names, c.name)
+	}
+	fmt.Fprintln(stderr, "commands:", strings.Join(names, ", "))
+	return exitUsage
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "voxgraph — real-time voice media graphs")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "usage: voxgraph COMMAND [flags] [args]")
+	fmt.Fprintln(w)
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  %-9s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Run 'voxgraph COMMAND --help' for a command's flags.")
+}
+
+// newFlags returns a flag set whose usage prints the synopsis and flags.
+func newFlags(name, synopsis, about string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		out := fs.Output()
+		fmt.Fprintf(out, "usage: voxgraph %s %s\n\n%s\n", name, synopsis, about)
+		hasFlags := false
+		fs.VisitAll(func(*flag.Flag) { hasFlags = true })
+		if hasFlags {
+			fmt.Fprintln(out, "\nflags:")
+			fs.PrintDefaults()
+		}
+	}
+	return fs
+}
+
+// parseInterspersed parses flags that may appear before or after positional
+// arguments. It returns the positional arguments, or an exit code when
+// parsing ended (help: 0, error: 2).
+func parseInterspersed(fs *flag.FlagSet, args []string, stdout io.Writer) ([]string, int, bool) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				fs.SetOutput(stdout)
+				fs.Usage()
+				return nil, exitOK, false
+			}
+			return nil, exitUsage, false
+		}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			return pos, 0, true
+		}
+		if rest[0] == "--" {
+			return append(pos, rest[1:]...), 0, true
+		}
+		pos = append(pos, rest[0])
+		args = rest[1:]
+	}
+}
+
+// setFlag collects repeated --set key=value flags.
+type setFlag map[string]string
+
+func (s setFlag) String() string {
+	var parts []string
+	for k, v := range s {
+		parts = append(parts, k+"="+v)
+	}
+	return strings.Join(parts, ",")
+}
+
+func (s setFlag) Set(v string) error {
+	k, val, ok := strings.Cut(v, "=")
+	if !ok || k == "" {
+		return fmt.Errorf("want key=value, got %q", v)
+	}
+	s[k] = val
+	return nil
+}

@@ -1,0 +1,127 @@
+// Package codecs describes RTP audio codecs and implements the built-in ones.
+//
+// Capabilities are data: a [Codec] says what a codec is (RTP encoding name,
+// payload type, clock and sample rates, channels) without any code. A
+// [Factory] pairs that description with constructors for an [Encoder] and a
+// [Decoder], and a [Registry] maps names and static payload types to
+// factories. [Default] holds the built-in codecs PCMU, PCMA (G.711, on
+// github.com/zaf/g711) and L16 (RFC 3551 linear PCM).
+//
+// Encoders and decoders never allocate per call: callers own the buffers and
+// size them with MaxEncodedLen and MaxDecodedLen. PCM is interleaved signed
+// 16-bit samples in host order.
+package codecs
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+)
+
+// Codec describes an RTP audio codec (capabilities only).
+type Codec struct {
+	Name        string // canonical RTP encoding name, e.g. "PCMU"
+	PayloadType uint8  // static payload type (RFC 3551), or the default dynamic one
+	Dynamic     bool   // payload type is dynamic (96-127)
+	ClockRate   int    // RTP clock rate in Hz
+	SampleRate  int    // PCM sample rate the codec consumes/produces
+	Channels    int    // interleaved channels
+	Fmtp        string // default SDP fmtp parameters, "" if none
+}
+
+// String renders the codec the way SDP rtpmap does, e.g. "PCMU/8000" or
+// "L16/16000/2", followed by the payload type.
+func (c Codec) String() string {
+	s := c.Name + "/" + strconv.Itoa(c.ClockRate)
+	if c.Channels > 1 {
+		s += "/" + strconv.Itoa(c.Channels)
+	}
+	return s + " pt=" + strconv.Itoa(int(c.PayloadType))
+}
+
+// Params holds codec parameters in SDP fmtp style ("rate", "channels", ...).
+// A nil Params selects the codec's defaults.
+type Params map[string]string
+
+// Encoder turns PCM into codec payload.
+type Encoder interface {
+	// Encode encodes the interleaved samples in pcm into dst and returns the
+	// number of bytes written. It returns an error wrapping ErrShortBuffer
+	// when dst is smaller than MaxEncodedLen(len(pcm)).
+	Encode(dst []byte, pcm []int16) (int, error)
+	// MaxEncodedLen is the largest payload Encode can produce for the given
+	// number of interleaved samples.
+	MaxEncodedLen(samples int) int
+}
+
+// Decoder turns codec payload into PCM.
+type Decoder interface {
+	// Decode decodes payload into dst and returns the number of interleaved
+	// samples written. It returns an error wrapping ErrShortBuffer when dst
+	// is too small and one wrapping ErrBadPayload when the payload is
+	// malformed. It never panics, whatever the payload.
+	Decode(dst []int16, payload []byte) (int, error)
+	// MaxDecodedLen is the largest number of samples Decode can produce
+	// from a payload of payloadLen bytes.
+	MaxDecodedLen(payloadLen int) int
+}
+
+// Factory pairs a codec description with constructors for its encoder and
+// decoder. Both constructors are required.
+type Factory struct {
+	Codec
+	// NewEncoder returns a new encoder for the parameters (nil: defaults).
+	NewEncoder func(Params) (Encoder, error)
+	// NewDecoder returns a new decoder for the parameters (nil: defaults).
+	NewDecoder func(Params) (Decoder, error)
+}
+
+// Sentinel errors. Errors returned by this package wrap them with context;
+// test with errors.Is.
+var (
+	// ErrShortBuffer means the destination buffer is too small.
+	ErrShortBuffer = errors.New("destination buffer too small")
+	// ErrBadPayload means a payload cannot be decoded (e.g. odd-length L16).
+	ErrBadPayload = errors.New("malformed payload")
+	// ErrBadInput means the PCM given to an encoder is not whole frames.
+	ErrBadInput = errors.New("pcm is not a whole number of frames")
+	// ErrBadParams means codec parameters are invalid or unsupported.
+	ErrBadParams = errors.New("invalid codec parameters")
+	// ErrBadCodec means a Factory given to Register is incomplete or invalid.
+	ErrBadCodec = errors.New("invalid codec factory")
+	// ErrDuplicate means a codec name or static payload type is already registered.
+	ErrDuplicate = errors.New("codec already registered")
+)
+
+// paramInt returns the integer parameter key from p, or def when absent.
+func paramInt(p Params, key string, def int) (int, error) {
+	s, ok := p[key]
+	if !ok {
+		return def, nil
+	}
+	v, err := strconv.Atoi(s)
+	if err != nil {
+		return 0, fmt.Errorf("%s=%q: %w", key, s, ErrBadParams)
+	}
+	return v, nil
+}
+
+// g711Params validates the parameters of a G.711 codec: "rate", if present,
+// must be 8000; "channels", if present, must be 1.
+func g711Params(name string, p Params) error {
+	rate, err := paramInt(p, "rate", 8000)
+	if err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	if rate != 8000 {
+		return fmt.Errorf("%s: rate %d, only 8000 is supported: %w", name, rate, ErrBadParams)
+	}
+	ch, err := paramInt(p, "channels", 1)
+	if err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	if ch != 1 {
+		return fmt.Errorf("%s: %d channels, only mono is supported: %w", name, ch, ErrBadParams)
+	}
+	return nil
+}

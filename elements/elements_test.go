@@ -1,0 +1,321 @@
+package elements_test
+
+import (
+	"context"
+	"math"
+	"math/rand/v2"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/zaf/g711"
+
+	"github.com/voxgraph/voxgraph/dsp/wav"
+	_ "github.com/voxgraph/voxgraph/elements"
+	"github.com/voxgraph/voxgraph/graphs"
+	"github.com/voxgraph/voxgraph/pipeline"
+)
+
+// runLine builds and runs a one-line pipeline to completion.
+func runLine(t testing.TB, line string) *pipeline.Graph {
+	t.Helper()
+	spec, err := graphs.ParseLine(line)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := pipeline.Build(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := g.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return g
+}
+
+func readWav(t testing.TB, path string) (rate, channels int, pcm []int16) {
+	t.Helper()
+	r, err := wav.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	buf := make([]int16, 4096)
+	for {
+		n, err := r.Read(buf)
+		pcm = append(pcm, buf[:n]...)
+		if err != nil {
+			break
+		}
+	}
+	return r.SampleRate(), r.Channels(), pcm
+}
+
+func writeWav(t testing.TB, path string, rate int, pcm []int16) {
+	t.Helper()
+	w, err := wav.Create(path, rate, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Write(pcm); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// power is the signal power at frequency f (Goertzel), normalised by length.
+func power(pcm []int16, rate int, f float64) float64 {
+	coeff := 2 * math.Cos(2*math.Pi*f/float64(rate))
+	var s1, s2 float64
+	for _, x := range pcm {
+		s := float64(x) + coeff*s1 - s2
+		s2, s1 = s1, s
+	}
+	return (s1*s1 + s2*s2 - coeff*s1*s2) / float64(len(pcm)*len(pcm))
+}
+
+// peakFreq scans 50 Hz .. rate/2 in 10 Hz steps for the strongest frequency.
+func peakFreq(pcm []int16, rate int) float64 {
+	best, bestP := 0.0, -1.0
+	for f := 50.0; f < float64(rate)/2; f += 10 {
+		if p := power(pcm, rate, f); p > bestP {
+			best, bestP = f, p
+		}
+	}
+	return best
+}
+
+// speechLike makes a deterministic signal with speech-like variety:
+// several harmonics under a syllable-rate envelope, plus noise.
+func speechLike(n int) []int16 {
+	rng := rand.New(rand.NewPCG(1, 2))
+	out := make([]int16, n)
+	for i := range out {
+		t := float64(i) / 8000
+		env := 0.5 + 0.5*math.Sin(2*math.Pi*4*t)
+		v := env * (6000*math.Sin(2*math.Pi*180*t) + 3000*math.Sin(2*math.Pi*360*t+1) + 1500*math.Sin(2*math.Pi*1100*t))
+		v += rng.NormFloat64() * 300
+		out[i] = int16(max(min(v, 32767), -32768))
+	}
+	return out
+}
+
+func TestToneToWav(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "t.wav")
+	runLine(t, "tone freqs=1000 duration=2s ! wav-sink path="+graphs.Quote(path))
+	rate, ch, pcm := readWav(t, path)
+	if rate != 8000 || ch != 1 || len(pcm) != 16000 {
+		t.Fatalf("got %d Hz, %d ch, %d samples; want 8000 Hz mono, 16000 samples (2.000 s)", rate, ch, len(pcm))
+	}
+	if f := peakFreq(pcm, rate); f != 1000 {
+		t.Fatalf("spectrum peaks at %v Hz, want 1000", f)
+	}
+}
+
+func TestToneLevelAndDTMF(t *testing.T) {
+	g := runLine(t, "tone freqs=440 level=-20 duration=1s ! level name=lv ! null-sink")
+	st := g.Stats()[1]
+	var avg float64
+	for _, x := range st.Extra {
+		if x.Name == "avg_rms" {
+			avg = x.Value
+		}
+	}
+	if math.Abs(avg-(-20)) > 0.1 {
+		t.Fatalf("level avg_rms = %.2f dBov, want -20", avg)
+	}
+
+	path := filepath.Join(t.TempDir(), "dtmf.wav")
+	runLine(t, "tone digits=1#9 ! wav-sink path="+graphs.Quote(path))
+	rate, _, pcm := readWav(t, path)
+	if len(pcm) != 3*1600 {
+		t.Fatalf("3 digits of 100ms + 100ms gap = %d samples, got %d", 3*1600, len(pcm))
+	}
+	want := [][2]float64{{697, 1209}, {941, 1477}, {852, 1477}}
+	for i, w := range want {
+		on := pcm[i*1600 : i*1600+800]
+		off := pcm[i*1600+800 : (i+1)*1600]
+		for _, f := range w {
+			if p := power(on, rate, f); p < 1e5 {
+				t.Errorf("digit %d: no energy at %v Hz (%g)", i, f, p)
+			}
+		}
+		if p, ref := power(on, rate, 1633), power(on, rate, w[1]); p > ref/100 {
+			t.Errorf("digit %d: energy at 1633 Hz (%g)", i, p)
+		}
+		for _, x := range off {
+			if x != 0 {
+				t.Fatalf("digit %d: gap is not silent", i)
+			}
+		}
+	}
+}
+
+func TestG711RoundTripIsExact(t *testing.T) {
+	dir := t.TempDir()
+	in := speechLike(12345) // not a multiple of the 160-sample frame
+	inPath := filepath.Join(dir, "in.wav")
+	writeWav(t, inPath, 8000, in)
+	tests := []struct {
+		codec string
+		rt    func(int16) int16
+	}{
+		{"PCMU", func(s int16) int16 { return g711.DecodeUlawFrame(g711.EncodeUlawFrame(s)) }},
+		{"PCMA", func(s int16) int16 { return g711.DecodeAlawFrame(g711.EncodeAlawFrame(s)) }},
+		{"L16", func(s int16) int16 { return s }},
+	}
+	for _, tc := range tests {
+		t.Run(tc.codec, func(t *testing.T) {
+			outPath := filepath.Join(dir, tc.codec+".wav")
+			runLine(t, "wav-src path="+graphs.Quote(inPath)+" ! encode codec="+tc.codec+" ! decode ! wav-sink path="+graphs.Quote(outPath))
+			_, _, out := readWav(t, outPath)
+			if len(out) != len(in) {
+				t.Fatalf("output has %d samples, input %d", len(out), len(in))
+			}
+			for i := range in {
+				if want := tc.rt(in[i]); out[i] != want {
+					t.Fatalf("sample %d: got %d, want %d", i, out[i], want)
+				}
+			}
+		})
+	}
+}
+
+func TestTeeBranchesAndGain(t *testing.T) {
+	dir := t.TempDir()
+	a, b := filepath.Join(dir, "a.wav"), filepath.Join(dir, "b.wav")
+	runLine(t, "tone freqs=500 duration=200ms ! tee name=t ! wav-sink path="+graphs.Quote(a)+
+		"  t. ! gain db=-6.0206 ! wav-sink path="+graphs.Quote(b))
+	_, _, pa := readWav(t, a)
+	_, _, pb := readWav(t, b)
+	if len(pa) != 1600 || len(pb) != 1600 {
+		t.Fatalf("lengths %d, %d; want 1600", len(pa), len(pb))
+	}
+	for i := range pa {
+		if d := int(pa[i])/2 - int(pb[i]); d < -1 || d > 1 {
+			t.Fatalf("sample %d: %d halved is not %d", i, pa[i], pb[i])
+		}
+	}
+}
+
+func TestWavSrcLoop(t *testing.T) {
+	dir := t.TempDir()
+	in := filepath.Join(dir, "in.wav")
+	writeWav(t, in, 8000, speechLike(800)) // 100 ms
+	out := filepath.Join(dir, "out.wav")
+	spec, err := graphs.ParseLine("wav-src path=" + graphs.Quote(in) + " loop=true ! wav-sink path=" + graphs.Quote(out))
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := pipeline.Build(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := g.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 25; i++ { // 500 ms: five passes over the file
+		if done, err := g.Step(); done || err != nil {
+			t.Fatalf("step %d: done=%v err=%v", i, done, err)
+		}
+	}
+	if err := g.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	_, _, pcm := readWav(t, out)
+	if len(pcm) != 4000 {
+		t.Fatalf("looped output has %d samples, want 4000", len(pcm))
+	}
+	for i := 800; i < 4000; i++ {
+		if pcm[i] != pcm[i-800] {
+			t.Fatalf("sample %d differs from one loop earlier", i)
+		}
+	}
+}
+
+func TestBuildErrorsWithRealElements(t *testing.T) {
+	tests := []struct {
+		line string
+		want string
+	}{
+		{"tone ! encode codec=PCMU ! gain ! null-sink", "gain (port in) wants PCM audio, gets PCMU/8000 pt=0 20ms (insert decode between encode0 and gain0)"},
+		{"tone ! decode ! null-sink", "decode (port in) wants encoded audio, gets PCM 8000Hz mono 20ms (insert encode"},
+		{"tone rate=16000 ! encode codec=PCMU ! null-sink", "PCMU encodes PCM 8000Hz with 1 channel(s) but gets PCM 16000Hz mono 20ms (insert resample before encode)"},
+		{"tone ! encode codec=PCMX ! null-sink", `unknown codec "PCMX"`},
+		{"tone freqs=5000 ! null-sink", "frequency 5000 Hz must be between 0 and 4000 Hz"},
+		{"tone digits=12x ! null-sink", `'X' is not a DTMF digit`},
+		{"tone duration=2 ! null-sink", `"2" has no unit (write e.g. 2ms or 2s)`},
+		{"wav-src ! null-sink", "path is required"},
+		{"wav-src path=/nonexistent/x.wav ! null-sink", "/nonexistent/x.wav"},
+		{"tone ! wav-snk path=x.wav", `did you mean "wav-sink"?`},
+		{"tone freq=440 ! null-sink", `unknown property "freq" for element "tone0" (type tone) (did you mean "freqs"?)`},
+		{"tone ! gain db=loud ! null-sink", `property db of "gain0" (float): "loud" is not a number`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.line, func(t *testing.T) {
+			spec, err := graphs.ParseLine(tc.line)
+			if err == nil {
+				_, err = pipeline.Build(spec)
+			}
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("error = %v\nwant it to contain %q", err, tc.want)
+			}
+		})
+	}
+}
+
+// loseEvery marks every Nth encoded frame missing, as the jitter buffer does
+// for a lost packet.
+type loseEvery struct {
+	N int `prop:"n" default:"3" doc:"mark every Nth frame missing"`
+	i int
+}
+
+func (l *loseEvery) Negotiate(n *pipeline.Negotiation) error { n.SetAllOut(n.In[0]); return nil }
+func (l *loseEvery) Process(_ int, f *pipeline.Frame, out *pipeline.Output) error {
+	l.i++
+	if l.i%l.N == 0 {
+		f.Flags |= pipeline.FlagMissing
+		f.Payload = f.Payload[:0]
+	}
+	out.Emit(0, f)
+	return nil
+}
+
+func init() {
+	pipeline.Register(pipeline.ElementInfo{Name: "test-lose", Summary: "test: marks frames missing",
+		Inputs: []pipeline.PortInfo{{Name: "in", Caps: pipeline.EncodedCaps}}, Outputs: []pipeline.PortInfo{{Name: "out"}},
+		New: func() pipeline.Element { return &loseEvery{} }})
+}
+
+func TestDecodeConcealsMissingFrames(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "o.wav")
+	g := runLine(t, "tone freqs=400 duration=300ms ! encode ! test-lose n=3 ! decode name=d ! wav-sink path="+graphs.Quote(path))
+	var concealed float64
+	for _, x := range g.Stats()[3].Extra {
+		if x.Name == "concealed" {
+			concealed = x.Value
+		}
+	}
+	if concealed != 5 {
+		t.Fatalf("concealed = %v frames, want 5 of 15", concealed)
+	}
+	_, _, pcm := readWav(t, path)
+	if len(pcm) != 2400 {
+		t.Fatalf("output has %d samples, want 2400 (concealed frames keep their length)", len(pcm))
+	}
+	for frame := 0; frame < 15; frame++ {
+		seg := pcm[frame*160 : (frame+1)*160]
+		silent := true
+		for _, x := range seg {
+			if x != 0 {
+				silent = false
+			}
+		}
+		if lost := (frame+1)%3 == 0; lost != silent {
+			t.Fatalf("frame %d: lost=%v but silent=%v", frame, lost, silent)
+		}
+	}
+}

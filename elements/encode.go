@@ -1,0 +1,90 @@
+package elements
+
+import (
+	"fmt"
+
+	"github.com/pion/rtp"
+	"github.com/voxgraph/voxgraph/codecs"
+	"github.com/voxgraph/voxgraph/pipeline"
+)
+
+// Encode compresses PCM into a codec's payload and stamps an RTP header
+// (payload type, sequence number, timestamp, marker on the first frame).
+type Encode struct {
+	Codec string `prop:"codec" default:"PCMU" doc:"codec name from the codec registry (PCMU, PCMA, L16, plugin codecs)"`
+	PT    int    `prop:"pt" default:"-1" doc:"RTP payload type; -1 uses the codec's (static or default dynamic) type"`
+
+	enc     codecs.Encoder
+	out     pipeline.Format
+	seq     uint16
+	ts      uint32
+	started bool
+	ratio   int // RTP clock ticks per PCM sample frame numerator
+	rdiv    int
+}
+
+func init() {
+	pipeline.Register(pipeline.ElementInfo{
+		Name:    "encode",
+		Summary: "encodes PCM with a codec (PCMU, PCMA, L16, …)",
+		Doc: "Encodes each PCM frame into one RTP payload. The input must be at the codec's sample rate and channel count " +
+			"(insert resample otherwise). Sequence numbers start at 0 and RTP timestamps advance by the frame's samples in the codec's clock rate.",
+		Inputs:  []pipeline.PortInfo{{Name: "in", Caps: pipeline.PCMCaps, Doc: "PCM at the codec's sample rate"}},
+		Outputs: []pipeline.PortInfo{{Name: "out", Doc: "encoded frames with RTP header"}},
+		New:     func() pipeline.Element { return &Encode{} },
+	})
+}
+
+// Negotiate picks the codec and checks the input rate and channels.
+func (e *Encode) Negotiate(n *pipeline.Negotiation) error {
+	in := n.In[0]
+	fac, c, params, err := codecFor(e.Codec, in)
+	if err != nil {
+		return err
+	}
+	if in.Rate != c.SampleRate || in.Channels != c.Channels {
+		return fmt.Errorf("%s encodes PCM %dHz with %d channel(s) but gets %s (insert resample before encode)", c.Name, c.SampleRate, c.Channels, in)
+	}
+	if e.PT < -1 || e.PT > 127 {
+		return fmt.Errorf("pt %d out of range 0..127", e.PT)
+	}
+	pt := c.PayloadType
+	if e.PT >= 0 {
+		pt = uint8(e.PT)
+	}
+	if e.enc, err = fac.NewEncoder(params); err != nil {
+		return fmt.Errorf("%s encoder: %w", c.Name, err)
+	}
+	e.out = pipeline.Format{Kind: pipeline.KindEncoded, Codec: c.Name, Rate: c.ClockRate, Channels: c.Channels, PTime: in.PTime, PayloadType: pt}
+	e.ratio, e.rdiv = c.ClockRate, c.SampleRate
+	n.SetAllOut(e.out)
+	return nil
+}
+
+// Process encodes the frame in place: the payload replaces the PCM.
+func (e *Encode) Process(_ int, f *pipeline.Frame, out *pipeline.Output) error {
+	samples := f.Samples()
+	if f.Flags&pipeline.FlagMissing != 0 {
+		out.Drop(f)
+		return nil
+	}
+	buf := f.SetPayloadLen(e.enc.MaxEncodedLen(len(f.PCM)))
+	nb, err := e.enc.Encode(buf, f.PCM)
+	if err != nil {
+		return fmt.Errorf("encode %s: %w", e.out.Codec, err)
+	}
+	f.Payload = buf[:nb]
+	f.PCM = f.PCM[:0]
+	f.Format = e.out
+	f.RTP = rtp.Header{Version: 2, PayloadType: e.out.PayloadType, SequenceNumber: e.seq, Timestamp: e.ts, Marker: !e.started}
+	if f.Flags&pipeline.FlagTalkspurt != 0 {
+		f.RTP.Marker = true
+	}
+	e.started = true
+	e.seq++
+	e.ts += uint32(samples * e.ratio / e.rdiv)
+	out.Emit(0, f)
+	return nil
+}
+
+func (e *Encode) String() string { return "encode codec=" + e.Codec }

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# The project's whole test suite: formatting, vet, a pure-Go (CGO_ENABLED=0)
+# build of the core, all tests with the race detector, the runnable example.
+# Usage: ./scripts/test.sh        (the README's test command; CI runs it too)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n== %s\n' "$*"; }
+
+command -v go >/dev/null || { echo "go is not installed (https://go.dev/doc/install)"; exit 1; }
+
+# The race detector needs cgo and a C compiler. Install gcc on a fresh
+# Debian machine; without it (and outside CI) fall back to plain tests.
+race=-race
+if ! command -v gcc >/dev/null; then
+  if command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
+    step "installing gcc for the race detector"
+    apt-get update -qq && apt-get install -y -qq gcc >/dev/null
+  elif [ "${CI:-}" = true ]; then
+    echo "gcc is missing and cannot be installed: the race detector cannot run"; exit 1
+  else
+    echo "note: gcc not found, running tests without -race"; race=
+  fi
+fi
+
+step "gofmt"
+unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))
+if [ -n "$unformatted" ]; then echo "not gofmt'ed:"; echo "$unformatted"; exit 1; fi
+
+step "go vet"
+go vet ./...
+
+step "core builds with CGO_ENABLED=0"
+CGO_ENABLED=0 go build -o /dev/null ./cmd/voxgraph
+
+step "go test $race ./..."
+go test $race -count=1 -timeout 20m ./...
+
+step "custom element example"
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+go run ./examples/custom-element -out "$tmp/tremolo.wav" >/dev/null
+test -s "$tmp/tremolo.wav"
+echo "ok"
