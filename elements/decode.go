@@ -87,9 +87,9 @@ func (e *Decode) Process(_ int, f *pipeline.Frame, out *pipeline.Output) error {
 // Stats reports concealed frames and dropped payloads.
 func (e *Decode) Stats() []pipeline.Stat {
 	return []pipeline.Stat{
-		{Name: "concealed", Value: float64(e.concealed.Load()), Unit: "frames"},
-		{Name: "bad_pt", Value: float64(e.badPT.Load()), Unit: "frames"},
-		{Name: "decode_errors", Value: float64(e.errors.Load()), Unit: "frames"},
+		{Name: "concealed", Value: float64(e.concealed.Load())},
+		{Name: "bad_pt", Value: float64(e.badPT.Load())},
+		{Name: "decode_errors", Value: float64(e.errors.Load())},
 	}
 }
 

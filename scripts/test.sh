@@ -33,11 +33,12 @@ go vet ./...
 step "core builds with CGO_ENABLED=0"
 CGO_ENABLED=0 go build -o /dev/null ./cmd/voxgraph
 
-step "go test $race ./..."
-go test $race -count=1 -timeout 20m ./...
-
 step "custom element example"
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 go run ./examples/custom-element -out "$tmp/tremolo.wav" >/dev/null
 test -s "$tmp/tremolo.wav"
 echo "ok"
+
+step "go test $race ./..."
+go test $race -count=1 -timeout 20m ./...
+
