@@ -141,31 +141,4 @@ func TestL16Params(t *testing.T) {
 	}
 }
 
-func BenchmarkL16Encode(b *testing.B) {
-	pcm := frame160()
-	dst := make([]byte, 320)
-	var enc Encoder = L16Encoder{}
-	b.SetBytes(int64(2 * len(pcm)))
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := enc.Encode(dst, pcm); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
 
-func BenchmarkL16Decode(b *testing.B) {
-	payload := make([]byte, 320)
-	for i := range payload {
-		payload[i] = byte(i)
-	}
-	dst := make([]int16, 160)
-	var dec Decoder = L16Decoder{}
-	b.SetBytes(int64(len(payload)))
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := dec.Decode(dst, payload); err != nil {
-			b.Fatal(err)
-		}
-	}
-}

@@ -63,34 +63,7 @@ func TestPCMAShortBuffer(t *testing.T) {
 	}
 }
 
-func BenchmarkPCMAEncode(b *testing.B) {
-	pcm := frame160()
-	dst := make([]byte, 160)
-	var enc Encoder = PCMAEncoder{}
-	b.SetBytes(int64(2 * len(pcm)))
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := enc.Encode(dst, pcm); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
 
-func BenchmarkPCMADecode(b *testing.B) {
-	payload := make([]byte, 160)
-	for i := range payload {
-		payload[i] = byte(i)
-	}
-	dst := make([]int16, 160)
-	var dec Decoder = PCMADecoder{}
-	b.SetBytes(int64(len(payload)))
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := dec.Decode(dst, payload); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
 
 func TestPCMAReference(t *testing.T) {
 	checkReference(t, PCMAEncoder{}, PCMADecoder{}, refAlawCompress, refAlawExpand)

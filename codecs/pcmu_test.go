@@ -94,34 +94,7 @@ func TestG711Params(t *testing.T) {
 	}
 }
 
-func BenchmarkPCMUEncode(b *testing.B) {
-	pcm := frame160()
-	dst := make([]byte, 160)
-	var enc Encoder = PCMUEncoder{}
-	b.SetBytes(int64(2 * len(pcm)))
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := enc.Encode(dst, pcm); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
 
-func BenchmarkPCMUDecode(b *testing.B) {
-	payload := make([]byte, 160)
-	for i := range payload {
-		payload[i] = byte(i)
-	}
-	dst := make([]int16, 160)
-	var dec Decoder = PCMUDecoder{}
-	b.SetBytes(int64(len(payload)))
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := dec.Decode(dst, payload); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
 
 func TestPCMUReference(t *testing.T) {
 	checkReference(t, PCMUEncoder{}, PCMUDecoder{}, refUlawCompress, refUlawExpand)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sync/atomic"
 
+	"github.com/voxgraph/voxgraph/elements"
 	"github.com/voxgraph/voxgraph/pipeline"
 )
 
@@ -138,50 +139,6 @@ func (s *sum) Tick(out *pipeline.Output) error {
 	return nil
 }
 
-// fanout copies its input to every request output (like tee).
-type fanout struct {
-	ports []int
-}
-
-func (t *fanout) Negotiate(n *pipeline.Negotiation) error {
-	t.ports = t.ports[:0]
-	for _, p := range n.OutPorts {
-		if p.Active {
-			t.ports = append(t.ports, p.Index)
-		}
-	}
-	n.SetAllOut(n.In[0])
-	return nil
-}
-func (t *fanout) AddPort(p pipeline.Port, n *pipeline.Negotiation) error {
-	if p.Dir == pipeline.Out {
-		t.ports = append(t.ports, p.Index)
-		n.Out[p.Index] = n.In[0]
-	}
-	return nil
-}
-func (t *fanout) RemovePort(p pipeline.Port) {
-	for i, x := range t.ports {
-		if x == p.Index && p.Dir == pipeline.Out {
-			t.ports = append(t.ports[:i], t.ports[i+1:]...)
-			return
-		}
-	}
-}
-func (t *fanout) Process(_ int, f *pipeline.Frame, out *pipeline.Output) error {
-	if len(t.ports) == 0 {
-		f.Release()
-		return nil
-	}
-	for _, p := range t.ports[1:] {
-		c := out.NewFrame()
-		c.CopyFrom(f)
-		out.Emit(p, c)
-	}
-	out.Emit(t.ports[0], f)
-	return nil
-}
-
 // drop discards frames, counting them as dropped when told to.
 type drop struct {
 	Count bool `prop:"count" doc:"count frames as dropped"`
@@ -228,7 +185,7 @@ func testRegistry() *pipeline.Registry {
 	must(r.Register(pipeline.ElementInfo{Name: "sum", Summary: "mixer-style request inputs",
 		Inputs: []pipeline.PortInfo{{Name: "in_%d", Caps: pipeline.PCMCaps, Presence: pipeline.Request}}, Outputs: anyOut, New: func() pipeline.Element { return &sum{} }}))
 	must(r.Register(pipeline.ElementInfo{Name: "fanout", Summary: "tee-style request outputs", Inputs: pcmIn,
-		Outputs: []pipeline.PortInfo{{Name: "out_%d", Presence: pipeline.Request}}, New: func() pipeline.Element { return &fanout{} }}))
+		Outputs: []pipeline.PortInfo{{Name: "out_%d", Presence: pipeline.Request}}, New: func() pipeline.Element { return &elements.Tee{} }})) // the real tee
 	must(r.Register(pipeline.ElementInfo{Name: "drop", Summary: "discards", Inputs: []pipeline.PortInfo{{Name: "in"}}, New: func() pipeline.Element { return &drop{} }}))
 	must(r.Register(pipeline.ElementInfo{Name: "boom", Summary: "panics", Inputs: pcmIn, Outputs: anyOut, New: func() pipeline.Element { return &boom{} }}))
 	return r
