@@ -140,5 +140,3 @@ func TestL16Params(t *testing.T) {
 		}
 	}
 }
-
-

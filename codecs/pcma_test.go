@@ -63,8 +63,6 @@ func TestPCMAShortBuffer(t *testing.T) {
 	}
 }
 
-
-
 func TestPCMAReference(t *testing.T) {
 	checkReference(t, PCMAEncoder{}, PCMADecoder{}, refAlawCompress, refAlawExpand)
 }

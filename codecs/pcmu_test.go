@@ -94,8 +94,6 @@ func TestG711Params(t *testing.T) {
 	}
 }
 
-
-
 func TestPCMUReference(t *testing.T) {
 	checkReference(t, PCMUEncoder{}, PCMUDecoder{}, refUlawCompress, refUlawExpand)
 }
