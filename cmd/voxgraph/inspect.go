@@ -6,17 +6,38 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/voxgraph/voxgraph/graphs"
 	"github.com/voxgraph/voxgraph/pipeline"
 )
 
 func cmdInspect(args []string, stdout, stderr io.Writer) int {
-	fs := newFlags("inspect", "[ELEMENT]",
+	fs := newFlags("inspect", "[--graphs] [ELEMENT|std:NAME]",
 		"Without an argument, lists every element with a one-line summary.\n"+
 			"With one, describes the element: what it does, its ports and formats, and its\n"+
-			"properties with types, defaults and documentation.", stderr)
+			"properties with types, defaults and documentation.\n"+
+			"--graphs lists the standard graphs; inspect std:NAME prints one's source.", stderr)
+	listGraphs := fs.Bool("graphs", false, "list the standard graphs (run them as std:NAME)")
 	pos, code, ok := parseInterspersed(fs, args, stdout)
 	if !ok {
 		return code
+	}
+	if *listGraphs {
+		tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
+		for _, name := range graphs.StdNames() {
+			src, _ := graphs.StdSource(name)
+			fmt.Fprintf(tw, "std:%s\t%s\n", name, firstComment(src))
+		}
+		tw.Flush()
+		return exitOK
+	}
+	if len(pos) == 1 && strings.HasPrefix(pos[0], graphs.StdPrefix) {
+		src, err := graphs.StdSource(strings.TrimPrefix(pos[0], graphs.StdPrefix))
+		if err != nil {
+			printErrors(stderr, err)
+			return exitError
+		}
+		stdout.Write(src)
+		return exitOK
 	}
 	reg := pipeline.DefaultRegistry
 	switch len(pos) {
@@ -108,4 +129,14 @@ func wrap(text string, width int, prefix string) string {
 	}
 	lines = append(lines, line)
 	return strings.Join(lines, "\n")
+}
+
+// firstComment returns the first comment line of a YAML source, for listings.
+func firstComment(src []byte) string {
+	for _, line := range strings.Split(string(src), "\n") {
+		if c, ok := strings.CutPrefix(strings.TrimSpace(line), "#"); ok {
+			return strings.TrimSpace(c)
+		}
+	}
+	return ""
 }

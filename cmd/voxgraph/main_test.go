@@ -121,6 +121,14 @@ func TestInspect(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "out_%d  output  request") {
 		t.Errorf("inspect tee:\n%s", out)
 	}
+	code, out, _ = voxgraph("inspect", "--graphs")
+	if code != 0 || !strings.Contains(out, "std:demo") || !strings.Contains(out, "std:g711-roundtrip") {
+		t.Errorf("inspect --graphs:\n%s", out)
+	}
+	code, out, _ = voxgraph("inspect", "std:demo")
+	if code != 0 || !strings.Contains(out, "name: demo") {
+		t.Errorf("inspect std:demo:\n%s", out)
+	}
 	code, _, errs := voxgraph("inspect", "gian")
 	if code != 1 || !strings.Contains(errs, `did you mean "gain"?`) {
 		t.Errorf("inspect gian: exit %d %s", code, errs)
@@ -197,5 +205,30 @@ func TestBinary(t *testing.T) {
 	}
 	if !strings.Contains(string(out), "<pipeline>:1:") {
 		t.Fatalf("no position in:\n%s", out)
+	}
+}
+
+// TestStdGraphsBuild checks every embedded standard graph builds, with the
+// variables that have no default filled in.
+func TestStdGraphsBuild(t *testing.T) {
+	dir := t.TempDir()
+	in := filepath.Join(dir, "in.wav")
+	w, err := wav.Create(in, 8000, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Write(make([]int16, 800))
+	w.Close()
+	vars := map[string]string{"in": in, "out": filepath.Join(dir, "out.wav")}
+	for _, name := range graphs.StdNames() {
+		t.Run(name, func(t *testing.T) {
+			if err := validate("std:"+name, vars); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+	code, _, errs := voxgraph("run", "std:g711-roundtrip", "--set", "in="+in, "--set", "out="+filepath.Join(dir, "rt.wav"), "--set", "codec=PCMA")
+	if code != 0 {
+		t.Fatalf("run std:g711-roundtrip: exit %d %s", code, errs)
 	}
 }
