@@ -252,6 +252,8 @@ func TestBuildErrorsWithRealElements(t *testing.T) {
 		{"tone ! wav-snk path=x.wav", `did you mean "wav-sink"?`},
 		{"tone freq=440 ! null-sink", `unknown property "freq" for element "tone0" (type tone) (did you mean "freqs"?)`},
 		{"tone ! gain db=loud ! null-sink", `property db of "gain0" (float): "loud" is not a number`},
+		{"tone level=NaN ! null-sink", `"NaN" is not a number`},
+		{"tone freqs=440,+Inf ! null-sink", `item 2: "+Inf" is not a number`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.line, func(t *testing.T) {

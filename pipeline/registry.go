@@ -3,6 +3,7 @@ package pipeline
 import (
 	"encoding"
 	"fmt"
+	"math"
 	"reflect"
 	"slices"
 	"sort"
@@ -294,7 +295,7 @@ func setField(v reflect.Value, s string, enum []string) error {
 		v.SetUint(n)
 	case reflect.Float32, reflect.Float64:
 		n, err := strconv.ParseFloat(s, 64)
-		if err != nil {
+		if err != nil || math.IsNaN(n) || math.IsInf(n, 0) {
 			return fmt.Errorf("%q is not a number", s)
 		}
 		v.SetFloat(n)
