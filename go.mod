@@ -8,4 +8,11 @@ require (
 	go.yaml.in/yaml/v3 v3.0.6
 )
 
-require github.com/pion/randutil v0.1.0 // indirect
+require (
+	github.com/pion/logging v0.2.2 // indirect
+	github.com/pion/randutil v0.1.0 // indirect
+	github.com/pion/rtcp v1.2.20 // indirect
+	github.com/pion/srtp/v2 v2.0.20 // indirect
+	github.com/pion/transport/v2 v2.2.3 // indirect
+	golang.org/x/sys v0.11.0 // indirect
+)

@@ -163,6 +163,15 @@ func (o *Output) Time() time.Duration { return o.g.clock }
 // PTime is the graph's frame period.
 func (o *Output) PTime() time.Duration { return o.g.ptime }
 
+// Now is the monotonic wall clock (pipeline.Now), for elements that compare
+// against Frame.Arrival.
+func (o *Output) Now() time.Duration { return Now() }
+
+// SetLatency declares how much delay the element adds to the media (a
+// jitter buffer's playout delay), like GStreamer's LATENCY message. Call it
+// whenever the delay changes; Graph.Latency sums it along the graph's paths.
+func (o *Output) SetLatency(d time.Duration) { o.n.latency.Store(int64(d)) }
+
 // Logger returns the graph's logger with the element's name attached.
 func (o *Output) Logger() *slog.Logger { return o.n.log }
 

@@ -35,6 +35,7 @@ type Frame struct {
 	Payload []byte     // codec payload (KindEncoded)
 	RTP     rtp.Header // RTP header fields (KindEncoded)
 	Time    time.Duration
+	Arrival time.Duration // when a network frame arrived, on the Now clock; 0 if not from the network
 	Flags   Flags
 
 	pool *Pool
@@ -72,6 +73,7 @@ func (f *Frame) SetPayloadLen(n int) []byte {
 func (f *Frame) CopyFrom(src *Frame) {
 	f.Format = src.Format
 	f.Time = src.Time
+	f.Arrival = src.Arrival
 	f.Flags = src.Flags
 	f.RTP = src.RTP
 	f.RTP.CSRC = nil
@@ -112,7 +114,16 @@ func (p *Pool) put(f *Frame) {
 	f.Payload = f.Payload[:0]
 	f.Flags = 0
 	f.Time = 0
+	f.Arrival = 0
 	f.Format = Format{}
 	f.RTP = rtp.Header{}
 	p.p.Put(f)
 }
+
+// processStart anchors Now; it is set once at init and never changes.
+var processStart = time.Now()
+
+// Now is a monotonic clock (time since the process started) shared by all
+// graphs: socket readers stamp Frame.Arrival with it and jitter buffers
+// compare against it. Reading it costs one monotonic clock read.
+func Now() time.Duration { return time.Since(processStart) }

@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -50,6 +51,7 @@ type node struct {
 	skipDangling bool // a link to it failed to resolve: don't also report its inputs unlinked
 	out          Output
 	injector     Injector
+	latency      atomic.Int64 // delay the element declares (Output.SetLatency), ns
 }
 
 func (n *node) String() string { return n.name + " (" + n.info.Name + ")" }
@@ -1047,6 +1049,25 @@ func (g *Graph) Stats() []ElementSnapshot {
 		out[i] = snapshot(n)
 	}
 	return out
+}
+
+// Latency is the largest sum of declared element latencies (SetLatency)
+// along any path from a source to a sink: the graph's added end-to-end delay.
+func (g *Graph) Latency() time.Duration {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	acc := make(map[*node]time.Duration, len(g.nodes))
+	var worst time.Duration
+	for _, n := range g.nodes { // topological order: upstream sums are final
+		total := acc[n] + time.Duration(n.latency.Load())
+		worst = max(worst, total)
+		for _, op := range n.outs {
+			if op.to != nil && total > acc[op.to] {
+				acc[op.to] = total
+			}
+		}
+	}
+	return worst
 }
 
 // Progress reports the progress of the graph's file sources, if any.

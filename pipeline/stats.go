@@ -125,7 +125,8 @@ type ElementSnapshot struct {
 	P99     time.Duration
 	P999    time.Duration
 	Max     time.Duration
-	Extra   []Stat // element-specific measurements (StatsReporter)
+	Latency time.Duration // delay the element declares it adds (jitter buffers)
+	Extra   []Stat        // element-specific measurements (StatsReporter)
 }
 
 func snapshot(n *node) ElementSnapshot {
@@ -135,7 +136,8 @@ func snapshot(n *node) ElementSnapshot {
 		Name: n.name, Type: n.info.Name,
 		In: s.In.Load(), Out: s.Out.Load(), Dropped: s.Dropped.Load(),
 		Calls: h.Count(), Total: h.Sum(), Mean: h.Mean(),
-		P50: h.Quantile(0.5), P90: h.Quantile(0.9), P99: h.Quantile(0.99), P999: h.Quantile(0.999), Max: h.Max(),
+		Latency: time.Duration(n.latency.Load()),
+		P50:     h.Quantile(0.5), P90: h.Quantile(0.9), P99: h.Quantile(0.99), P999: h.Quantile(0.999), Max: h.Max(),
 	}
 	if r, ok := n.el.(StatsReporter); ok {
 		es.Extra = r.Stats()
