@@ -13,7 +13,11 @@ import (
 // running: Attach happens between ticks and touches only the linked ports.
 func (g *Graph) Attach(spec *Spec) error {
 	g.mu.Lock()
-	defer g.mu.Unlock()
+	var toStop []*node
+	defer func() {
+		g.mu.Unlock()
+		stopNodes(toStop) // outside the lock: see Graph.Stop
+	}()
 	if g.finished {
 		return fmt.Errorf("attach to graph %q: graph has finished", g.name)
 	}
@@ -38,7 +42,11 @@ func (g *Graph) Attach(spec *Spec) error {
 		for i := len(nodes) - 1; i >= 0; i-- {
 			if err := g.startNode(nodes[i]); err != nil {
 				for _, n := range nodes {
-					_ = g.stopNode(n)
+					if n.started {
+						n.started = false
+						n.removed = true
+						toStop = append(toStop, n)
+					}
 				}
 				g.removeNodes(nodes)
 				return err
@@ -55,19 +63,21 @@ func (g *Graph) Attach(spec *Spec) error {
 // elements are stopped. Frames already delivered to the rest are unaffected.
 func (g *Graph) Detach(names ...string) error {
 	g.mu.Lock()
-	defer g.mu.Unlock()
 	var nodes []*node
 	for _, name := range names {
 		n := g.byName[name]
 		if n == nil {
+			g.mu.Unlock()
 			return fmt.Errorf("detach from graph %q: no element named %q", g.name, name)
 		}
 		nodes = append(nodes, n)
 	}
-	var first error
+	var toStop []*node
 	for _, n := range nodes {
-		if err := g.stopNode(n); err != nil && first == nil {
-			first = err
+		n.removed = true
+		if n.started {
+			n.started = false
+			toStop = append(toStop, n)
 		}
 	}
 	g.removeNodes(nodes)
@@ -76,7 +86,8 @@ func (g *Graph) Detach(names ...string) error {
 		delete(g.byName, n.name)
 	}
 	g.commit(order)
-	return first
+	g.mu.Unlock()
+	return stopNodes(toStop) // outside the lock: see Graph.Stop
 }
 
 // removeNodes cuts every link between nodes and the rest of the graph,

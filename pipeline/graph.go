@@ -13,6 +13,10 @@ import (
 	"time"
 )
 
+// ErrFinished is returned by Injector.Emit when the graph (or the element)
+// no longer takes frames: it finished, was stopped, or the element was detached.
+var ErrFinished = errors.New("graph finished")
+
 // DefaultPTime is the frame period graphs use unless told otherwise.
 const DefaultPTime = 20 * time.Millisecond
 
@@ -49,6 +53,7 @@ type node struct {
 	eos          bool
 	eosPending   bool
 	skipDangling bool // a link to it failed to resolve: don't also report its inputs unlinked
+	removed      bool // detached from the graph: injections are refused
 	out          Output
 	injector     Injector
 	latency      atomic.Int64 // delay the element declares (Output.SetLatency), ns
@@ -775,18 +780,21 @@ func (g *Graph) String() string {
 // are ready before sources produce. On failure it stops what it started.
 func (g *Graph) Start(ctx context.Context) error {
 	g.mu.Lock()
-	defer g.mu.Unlock()
 	if g.started {
+		g.mu.Unlock()
 		return errors.New("graph already started")
 	}
 	g.started = true
 	g.ctx, g.cancel = context.WithCancel(ctx)
 	for i := len(g.nodes) - 1; i >= 0; i-- {
 		if err := g.startNode(g.nodes[i]); err != nil {
-			g.stopLocked()
+			toStop := g.beginStopLocked()
+			g.mu.Unlock()
+			stopNodes(toStop)
 			return err
 		}
 	}
+	g.mu.Unlock()
 	return nil
 }
 
@@ -802,13 +810,21 @@ func (g *Graph) startNode(n *node) error {
 
 // Stop stops every element (Stopper), sources first so sinks see all data,
 // and returns the first error. It is safe to call more than once.
+//
+// The graph is marked finished under its lock — no tick or injected frame
+// runs after that — and the elements' Stop methods run after the lock is
+// released, so an element may wait there for its own reader goroutine even
+// if that goroutine is blocked injecting a frame.
 func (g *Graph) Stop() error {
 	g.mu.Lock()
-	defer g.mu.Unlock()
-	return g.stopLocked()
+	toStop := g.beginStopLocked()
+	g.mu.Unlock()
+	return stopNodes(toStop)
 }
 
-func (g *Graph) stopLocked() error {
+// beginStopLocked marks the graph stopped and finished and returns the
+// started elements, in topological order, for stopNodes.
+func (g *Graph) beginStopLocked() []*node {
 	if g.stopped {
 		return nil
 	}
@@ -816,27 +832,28 @@ func (g *Graph) stopLocked() error {
 	if g.cancel != nil {
 		g.cancel()
 	}
-	var first error
+	var out []*node
 	for _, n := range g.nodes {
-		if err := g.stopNode(n); err != nil && first == nil {
-			first = err
+		if n.started {
+			n.started = false
+			out = append(out, n)
 		}
 	}
 	g.finishLocked(nil)
-	return first
+	return out
 }
 
-func (g *Graph) stopNode(n *node) error {
-	if !n.started {
-		return nil
-	}
-	n.started = false
-	if s, ok := n.el.(Stopper); ok {
-		if err := s.Stop(); err != nil {
-			return fmt.Errorf("stop %s: %w", n, err)
+// stopNodes calls Stop on each element; call it without the graph lock.
+func stopNodes(nodes []*node) error {
+	var first error
+	for _, n := range nodes {
+		if s, ok := n.el.(Stopper); ok {
+			if err := s.Stop(); err != nil && first == nil {
+				first = fmt.Errorf("stop %s: %w", n, err)
+			}
 		}
 	}
-	return nil
+	return first
 }
 
 func (g *Graph) finishLocked(err error) {
@@ -1014,9 +1031,9 @@ func (g *Graph) inputEOS(n *node, port int) error {
 func (g *Graph) inject(n *node, port int, f *Frame) error {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	if g.finished || n.eos {
+	if g.finished || n.eos || n.removed {
 		f.Release()
-		return errors.New("graph finished")
+		return ErrFinished
 	}
 	g.emit(n, port, f)
 	if g.timing {
