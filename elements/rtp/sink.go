@@ -1,0 +1,227 @@
+package rtp
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/netip"
+	"sync/atomic"
+
+	"github.com/pion/rtp"
+	"github.com/pion/srtp/v2"
+	"github.com/voxgraph/voxgraph/pipeline"
+)
+
+// Sink sends encoded frames as RTP over UDP. It owns the stream's identity:
+// its SSRC (random unless set), sequence numbers that continue across
+// silence and codec changes, and timestamps offset from a random base that
+// keep the gaps of the frames' own timestamps.
+type Sink struct {
+	Remote string `prop:"remote" doc:"destination host:port (numeric IP)"`
+	Local  string `prop:"local" default:"" doc:"local address to send from (host:port); empty picks one matching the destination"`
+	SSRC   uint32 `prop:"ssrc" default:"0" doc:"SSRC to send with; 0 picks a random one"`
+	PT     int    `prop:"pt" default:"-1" doc:"payload type; -1 keeps the frame's (from encode)"`
+
+	conn    *net.UDPConn
+	remote  netip.AddrPort
+	buf     []byte // marshalled packet
+	enc     []byte // encrypted packet (SRTP)
+	hdr     rtp.Header
+	seq     uint16
+	tsBase  uint32
+	started bool
+	srtpCtx *srtp.Context
+	keys    *Keys
+	log     *slog.Logger
+
+	sent, bytes, sendErrors, skipped atomic.Uint64
+}
+
+// SRTPSink is Sink with SRTP encryption and authentication.
+type SRTPSink struct {
+	Sink
+	Profile string `prop:"profile" default:"AES_CM_128_HMAC_SHA1_80" enum:"AES_CM_128_HMAC_SHA1_80,AES_CM_128_HMAC_SHA1_32,AES_256_CM_HMAC_SHA1_80,AES_256_CM_HMAC_SHA1_32,AEAD_AES_128_GCM,AEAD_AES_256_GCM" doc:"SRTP protection profile (SDP crypto suite)"`
+	Key     string `prop:"key" doc:"master key and salt, SDES form: inline:BASE64 (RFC 4568)"`
+}
+
+func init() {
+	in := []pipeline.PortInfo{{Name: "in", Caps: pipeline.EncodedCaps, Doc: "encoded frames (from encode)"}}
+	pipeline.Register(pipeline.ElementInfo{
+		Name:    "rtp-sink",
+		Summary: "sends RTP over UDP",
+		Doc: "Sends each encoded frame as one RTP packet. The sink sets SSRC, sequence numbers (continuous, whatever the input) " +
+			"and timestamps (random base plus the frame's own timestamp, so silence gaps are kept); the marker bit is passed through. " +
+			"Frames flagged missing are not sent.",
+		Inputs: in,
+		New:    func() pipeline.Element { return &Sink{} },
+	})
+	pipeline.Register(pipeline.ElementInfo{
+		Name:    "srtp-sink",
+		Summary: "encrypts and sends SRTP over UDP",
+		Doc:     "rtp-sink with SRTP (pion/srtp/v2). Keys are SDES inline: parameters as SIP carries them in a=crypto.",
+		Inputs:  in,
+		New:     func() pipeline.Element { return &SRTPSink{} },
+	})
+}
+
+// Negotiate checks the addresses.
+func (s *Sink) Negotiate(n *pipeline.Negotiation) error {
+	if s.Remote == "" {
+		return errors.New("remote is required (remote=HOST:PORT)")
+	}
+	r, err := netip.ParseAddrPort(s.Remote)
+	if err != nil || r.Port() == 0 {
+		return fmt.Errorf("remote %q: want host:port with a numeric IP and a port (e.g. 127.0.0.1:40000)", s.Remote)
+	}
+	if s.Local != "" {
+		if _, err := netip.ParseAddrPort(s.Local); err != nil {
+			return fmt.Errorf("local %q: want host:port with a numeric IP: %v", s.Local, err)
+		}
+	}
+	if s.PT < -1 || s.PT > 127 {
+		return fmt.Errorf("pt %d out of range 0..127", s.PT)
+	}
+	s.remote = r
+	s.log = n.Logger
+	return nil
+}
+
+// Negotiate also parses the SRTP key.
+func (s *SRTPSink) Negotiate(n *pipeline.Negotiation) error {
+	if err := s.Sink.Negotiate(n); err != nil {
+		return err
+	}
+	if s.Key == "" {
+		return errors.New("key is required (key=inline:BASE64)")
+	}
+	k, err := ParseKeys(s.Profile, s.Key)
+	if err != nil {
+		return err
+	}
+	s.keys = &k
+	return nil
+}
+
+// Start creates the SRTP context and opens the socket.
+func (s *SRTPSink) Start(ctx context.Context, in *pipeline.Injector) error {
+	c, err := srtp.CreateContext(s.keys.Key, s.keys.Salt, s.keys.Profile)
+	if err != nil {
+		return fmt.Errorf("srtp context: %w", err)
+	}
+	s.srtpCtx = c
+	return s.Sink.Start(ctx, in)
+}
+
+// Start opens the socket and picks SSRC and timestamp base.
+func (s *Sink) Start(context.Context, *pipeline.Injector) error {
+	var laddr *net.UDPAddr
+	if s.Local != "" {
+		laddr = net.UDPAddrFromAddrPort(netip.MustParseAddrPort(s.Local))
+	}
+	conn, err := net.ListenUDP("udp", laddr)
+	if err != nil {
+		return fmt.Errorf("rtp-sink socket: %w", err)
+	}
+	s.conn = conn
+	var r [8]byte
+	if _, err := rand.Read(r[:]); err != nil {
+		return err
+	}
+	if s.SSRC == 0 {
+		s.SSRC = binary.BigEndian.Uint32(r[:4]) | 1
+	}
+	s.seq = binary.BigEndian.Uint16(r[4:6])
+	s.tsBase = binary.BigEndian.Uint32(r[4:8])
+	s.buf = make([]byte, 0, maxPacket)
+	s.enc = make([]byte, 0, maxPacket+32)
+	s.log.Info("sending RTP", "remote", s.remote.String(), "ssrc", s.SSRC, "srtp", s.srtpCtx != nil)
+	return nil
+}
+
+// Stop closes the socket.
+func (s *Sink) Stop() error {
+	if s.conn == nil {
+		return nil
+	}
+	err := s.conn.Close()
+	s.conn = nil
+	return err
+}
+
+// LocalAddr is the address packets are sent from (valid after Start).
+func (s *Sink) LocalAddr() netip.AddrPort { return s.conn.LocalAddr().(*net.UDPAddr).AddrPort() }
+
+// SSRCValue is the SSRC in use (valid after Start).
+func (s *Sink) SSRCValue() uint32 { return s.SSRC }
+
+// Process sends the frame as one packet.
+func (s *Sink) Process(_ int, f *pipeline.Frame, out *pipeline.Output) error {
+	if f.Flags&pipeline.FlagMissing != 0 || len(f.Payload) == 0 {
+		s.skipped.Add(1)
+		f.Release()
+		return nil
+	}
+	h := &s.hdr
+	h.Version = 2
+	h.PayloadType = f.RTP.PayloadType
+	if s.PT >= 0 {
+		h.PayloadType = uint8(s.PT)
+	}
+	h.SequenceNumber = s.seq
+	h.Timestamp = s.tsBase + f.RTP.Timestamp
+	h.SSRC = s.SSRC
+	h.Marker = f.RTP.Marker || !s.started
+	s.started = true
+	s.seq++
+	size := h.MarshalSize() + len(f.Payload)
+	if size > maxPacket {
+		s.sendErrors.Add(1)
+		out.Drop(f)
+		return nil
+	}
+	pkt := s.buf[:size]
+	n, err := h.MarshalTo(pkt)
+	if err != nil {
+		return fmt.Errorf("marshal RTP header: %w", err)
+	}
+	copy(pkt[n:], f.Payload)
+	f.Release()
+	if s.srtpCtx != nil {
+		enc, err := s.srtpCtx.EncryptRTP(s.enc[:0], pkt, h)
+		if err != nil {
+			return fmt.Errorf("srtp encrypt: %w", err)
+		}
+		pkt = enc
+	}
+	if _, err := s.conn.WriteToUDPAddrPort(pkt, s.remote); err != nil {
+		// A send error (ICMP unreachable, full buffer) loses this packet, not the call.
+		s.sendErrors.Add(1)
+		return nil
+	}
+	s.sent.Add(1)
+	s.bytes.Add(uint64(len(pkt)))
+	return nil
+}
+
+// Realtime: a network sender runs at wall-clock pace.
+func (s *Sink) Realtime() bool { return true }
+
+// Stats reports packet counters.
+func (s *Sink) Stats() []pipeline.Stat {
+	return []pipeline.Stat{
+		{Name: "packets", Value: float64(s.sent.Load())},
+		{Name: "bytes", Value: float64(s.bytes.Load())},
+		{Name: "send_errors", Value: float64(s.sendErrors.Load())},
+		{Name: "not_sent", Value: float64(s.skipped.Load())},
+	}
+}
+
+func (s *Sink) String() string { return fmt.Sprintf("rtp-sink remote=%s ssrc=%d", s.Remote, s.SSRC) }
+
+func (s *SRTPSink) String() string {
+	return fmt.Sprintf("srtp-sink remote=%s ssrc=%d profile=%s", s.Remote, s.SSRC, s.Profile)
+}

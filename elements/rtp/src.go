@@ -1,0 +1,304 @@
+package rtp
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/netip"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/pion/srtp/v2"
+	"github.com/voxgraph/voxgraph/codecs"
+	"github.com/voxgraph/voxgraph/pipeline"
+)
+
+// maxPacket is the largest datagram a receiver accepts.
+const maxPacket = 1500
+
+// Src receives RTP packets on a UDP socket and emits them as encoded frames
+// stamped with their arrival time, for a jitter buffer to order and pace.
+type Src struct {
+	pipeline.NoInput
+
+	Listen  string        `prop:"listen" default:"127.0.0.1:0" doc:"local UDP address to receive on (host:port; port 0 picks a free one, logged at start)"`
+	Codec   string        `prop:"codec" default:"PCMU" doc:"codec carried, which fixes the output format (clock rate, default payload type)"`
+	PT      int           `prop:"pt" default:"-1" doc:"payload type to accept; -1: the codec's; other payload types are counted and dropped"`
+	SSRC    uint32        `prop:"ssrc" default:"0" doc:"SSRC to accept; 0 accepts any (a change of SSRC is passed on for the jitter buffer to resync)"`
+	Timeout time.Duration `prop:"timeout" default:"0s" doc:"end the stream after this long without a packet (0: never)"`
+
+	conn    *net.UDPConn
+	format  pipeline.Format
+	keys    *Keys // nil for plain RTP
+	srtpCtx *srtp.Context
+	wg      sync.WaitGroup
+	log     *slog.Logger
+
+	lastRx atomic.Int64 // pipeline.Now of the last accepted packet
+	start  time.Duration
+	remote atomic.Pointer[netip.AddrPort]
+	local  netip.AddrPort
+
+	received, bytes, malformed, badVersion, badPT, badSSRC, authFail, replayed atomic.Uint64
+}
+
+// SRTPSrc is Src with SRTP decryption and authentication.
+type SRTPSrc struct {
+	Src
+	Profile string `prop:"profile" default:"AES_CM_128_HMAC_SHA1_80" enum:"AES_CM_128_HMAC_SHA1_80,AES_CM_128_HMAC_SHA1_32,AES_256_CM_HMAC_SHA1_80,AES_256_CM_HMAC_SHA1_32,AEAD_AES_128_GCM,AEAD_AES_256_GCM" doc:"SRTP protection profile (SDP crypto suite)"`
+	Key     string `prop:"key" doc:"master key and salt, SDES form: inline:BASE64 (RFC 4568)"`
+	Replay  int    `prop:"replay-window" default:"64" doc:"replay protection window in packets (replayed packets are counted and dropped)"`
+}
+
+func init() {
+	outPort := []pipeline.PortInfo{{Name: "out", Doc: "encoded frames with RTP header and arrival time"}}
+	pipeline.Register(pipeline.ElementInfo{
+		Name:    "rtp-src",
+		Summary: "receives RTP over UDP",
+		Doc: "Reads RTP packets from a UDP socket on a reader goroutine and passes each to the graph as it arrives (link a jitter buffer next). " +
+			"Malformed packets, RTP versions other than 2, unexpected payload types and SSRCs are counted and dropped. Padding is removed.",
+		Outputs: outPort,
+		New:     func() pipeline.Element { return &Src{} },
+	})
+	pipeline.Register(pipeline.ElementInfo{
+		Name:    "srtp-src",
+		Summary: "receives SRTP over UDP, authenticates and decrypts it",
+		Doc: "rtp-src with SRTP (pion/srtp/v2): packets failing authentication are counted (auth_failures) and dropped, replayed " +
+			"packets are counted (replayed) and dropped. Keys are SDES inline: parameters as SIP carries them in a=crypto.",
+		Outputs: outPort,
+		New:     func() pipeline.Element { return &SRTPSrc{} },
+	})
+}
+
+// Negotiate checks the settings and fixes the output format.
+func (s *Src) Negotiate(n *pipeline.Negotiation) error {
+	fac, ok := codecs.Default.Lookup(s.Codec)
+	if !ok {
+		return fmt.Errorf("unknown codec %q (known: %s)", s.Codec, strings.Join(codecs.Default.Names(), ", "))
+	}
+	if _, err := netip.ParseAddrPort(s.Listen); err != nil {
+		return fmt.Errorf("listen %q: want host:port with a numeric IP (e.g. 127.0.0.1:40000): %v", s.Listen, err)
+	}
+	pt := fac.PayloadType
+	if s.PT >= 0 {
+		if s.PT > 127 {
+			return fmt.Errorf("pt %d out of range 0..127", s.PT)
+		}
+		pt = uint8(s.PT)
+	}
+	if s.Timeout < 0 {
+		return fmt.Errorf("timeout %s is negative", s.Timeout)
+	}
+	s.format = pipeline.Format{Kind: pipeline.KindEncoded, Codec: fac.Name, Rate: fac.ClockRate, Channels: fac.Channels, PTime: n.PTime, PayloadType: pt}
+	s.log = n.Logger
+	n.SetAllOut(s.format)
+	return nil
+}
+
+// Negotiate also parses the SRTP key.
+func (s *SRTPSrc) Negotiate(n *pipeline.Negotiation) error {
+	if err := s.Src.Negotiate(n); err != nil {
+		return err
+	}
+	if s.Key == "" {
+		return errors.New("key is required (key=inline:BASE64)")
+	}
+	k, err := ParseKeys(s.Profile, s.Key)
+	if err != nil {
+		return err
+	}
+	if s.Replay < 0 || s.Replay > 1<<15 {
+		return fmt.Errorf("replay-window %d out of range 0..32768", s.Replay)
+	}
+	s.keys = &k
+	return nil
+}
+
+// Start creates the SRTP context, binds the socket and starts the reader.
+func (s *SRTPSrc) Start(ctx context.Context, in *pipeline.Injector) error {
+	opt := srtp.SRTPReplayProtection(uint(s.Replay))
+	if s.Replay == 0 {
+		opt = srtp.SRTPNoReplayProtection()
+	}
+	c, err := srtp.CreateContext(s.keys.Key, s.keys.Salt, s.keys.Profile, opt)
+	if err != nil {
+		return fmt.Errorf("srtp context: %w", err)
+	}
+	s.srtpCtx = c
+	return s.Src.Start(ctx, in)
+}
+
+// Start binds the socket and starts the reader goroutine.
+func (s *Src) Start(_ context.Context, in *pipeline.Injector) error {
+	addr, _ := netip.ParseAddrPort(s.Listen)
+	conn, err := net.ListenUDP("udp", net.UDPAddrFromAddrPort(addr))
+	if err != nil {
+		return fmt.Errorf("listen %s: %w", s.Listen, err)
+	}
+	_ = conn.SetReadBuffer(1 << 20)
+	s.conn = conn
+	s.local = conn.LocalAddr().(*net.UDPAddr).AddrPort()
+	s.start = pipeline.Now()
+	s.log.Info("receiving RTP", "listen", s.local.String(), "format", s.format.String(), "srtp", s.srtpCtx != nil)
+	s.wg.Add(1)
+	go s.read(in)
+	return nil
+}
+
+// Stop closes the socket and waits for the reader.
+func (s *Src) Stop() error {
+	if s.conn == nil {
+		return nil
+	}
+	err := s.conn.Close()
+	s.wg.Wait()
+	s.conn = nil
+	return err
+}
+
+// LocalAddr is the bound address (valid after Start).
+func (s *Src) LocalAddr() netip.AddrPort { return s.local }
+
+// Remote is the address the last accepted packet came from, for symmetric RTP.
+func (s *Src) Remote() (netip.AddrPort, bool) {
+	p := s.remote.Load()
+	if p == nil {
+		return netip.AddrPort{}, false
+	}
+	return *p, true
+}
+
+// Realtime: a network receiver runs at wall-clock pace.
+func (s *Src) Realtime() bool { return true }
+
+// Tick ends the stream after Timeout without packets.
+func (s *Src) Tick(out *pipeline.Output) error {
+	if s.Timeout <= 0 {
+		return nil
+	}
+	last := max(time.Duration(s.lastRx.Load()), s.start)
+	if out.Now()-last > s.Timeout {
+		s.log.Info("RTP timeout", "after", s.Timeout)
+		out.EndOfStream()
+	}
+	return nil
+}
+
+func (s *Src) read(in *pipeline.Injector) {
+	defer s.wg.Done()
+	for {
+		f := in.NewFrame()
+		buf := f.SetPayloadLen(maxPacket)
+		n, from, err := s.conn.ReadFromUDPAddrPort(buf)
+		if err != nil {
+			f.Release()
+			if errors.Is(err, net.ErrClosed) {
+				return
+			}
+			s.log.Warn("RTP read", "err", err)
+			continue
+		}
+		if !s.accept(f, buf[:n]) {
+			f.Release()
+			continue
+		}
+		s.remote.Store(&from)
+		s.lastRx.Store(int64(f.Arrival))
+		if err := in.Emit(0, f); err != nil {
+			return // graph finished or element detached
+		}
+	}
+}
+
+// accept parses (and for SRTP, authenticates and decrypts) pkt into f,
+// counting and refusing what must not pass.
+func (s *Src) accept(f *pipeline.Frame, pkt []byte) bool {
+	if len(pkt) < 12 {
+		s.malformed.Add(1)
+		return false
+	}
+	if v := pkt[0] >> 6; v != 2 {
+		s.badVersion.Add(1)
+		return false
+	}
+	if pt := pkt[1] & 0x7f; pt >= 72 && pt <= 76 {
+		s.malformed.Add(1) // RTCP on the RTP port (RFC 5761 range): not media
+		return false
+	}
+	if s.srtpCtx != nil {
+		dec, err := s.srtpCtx.DecryptRTP(pkt[:0], pkt, &f.RTP)
+		if err != nil {
+			switch {
+			case errors.Is(err, srtp.ErrFailedToVerifyAuthTag):
+				s.authFail.Add(1)
+			case strings.Contains(err.Error(), "duplicated"):
+				s.replayed.Add(1)
+			default:
+				s.authFail.Add(1) // too short to authenticate, unknown MKI, …
+			}
+			return false
+		}
+		pkt = dec
+	}
+	hdrLen, err := f.RTP.Unmarshal(pkt)
+	if err != nil || hdrLen > len(pkt) {
+		s.malformed.Add(1)
+		return false
+	}
+	end := len(pkt)
+	if f.RTP.Padding {
+		pad := int(pkt[end-1])
+		if pad == 0 || pad > end-hdrLen {
+			s.malformed.Add(1)
+			return false
+		}
+		end -= pad
+		f.RTP.Padding = false
+	}
+	if f.RTP.PayloadType != s.format.PayloadType {
+		s.badPT.Add(1)
+		return false
+	}
+	if s.SSRC != 0 && f.RTP.SSRC != s.SSRC {
+		s.badSSRC.Add(1)
+		return false
+	}
+	// Move the payload to the front of the frame's buffer, keeping its capacity.
+	n := copy(f.Payload[:cap(f.Payload)], pkt[hdrLen:end])
+	f.Payload = f.Payload[:n]
+	f.Format = s.format
+	f.Arrival = pipeline.Now()
+	if f.RTP.Marker {
+		f.Flags |= pipeline.FlagTalkspurt
+	}
+	s.received.Add(1)
+	s.bytes.Add(uint64(len(pkt)))
+	return true
+}
+
+// Stats reports packet counters.
+func (s *Src) Stats() []pipeline.Stat {
+	st := []pipeline.Stat{
+		{Name: "packets", Value: float64(s.received.Load())},
+		{Name: "bytes", Value: float64(s.bytes.Load())},
+		{Name: "malformed", Value: float64(s.malformed.Load())},
+		{Name: "bad_version", Value: float64(s.badVersion.Load())},
+		{Name: "unexpected_pt", Value: float64(s.badPT.Load())},
+		{Name: "unexpected_ssrc", Value: float64(s.badSSRC.Load())},
+	}
+	if s.srtpCtx != nil || s.keys != nil {
+		st = append(st, pipeline.Stat{Name: "auth_failures", Value: float64(s.authFail.Load())},
+			pipeline.Stat{Name: "replayed", Value: float64(s.replayed.Load())})
+	}
+	return st
+}
+
+func (s *Src) String() string { return fmt.Sprintf("rtp-src listen=%s %s", s.Listen, s.format) }
+
+func (s *SRTPSrc) String() string {
+	return fmt.Sprintf("srtp-src listen=%s %s profile=%s", s.Listen, s.format, s.Profile)
+}

@@ -1,0 +1,68 @@
+package rtp
+
+import (
+	"encoding/base64"
+	"fmt"
+	"strings"
+
+	"github.com/pion/srtp/v2"
+)
+
+// Profiles maps SDP crypto-suite names (RFC 4568, RFC 7714) to pion/srtp
+// protection profiles.
+var profiles = map[string]srtp.ProtectionProfile{
+	"AES_CM_128_HMAC_SHA1_80": srtp.ProtectionProfileAes128CmHmacSha1_80,
+	"AES_CM_128_HMAC_SHA1_32": srtp.ProtectionProfileAes128CmHmacSha1_32,
+	"AES_256_CM_HMAC_SHA1_80": srtp.ProtectionProfileAes256CmHmacSha1_80,
+	"AES_256_CM_HMAC_SHA1_32": srtp.ProtectionProfileAes256CmHmacSha1_32,
+	"AEAD_AES_128_GCM":        srtp.ProtectionProfileAeadAes128Gcm,
+	"AEAD_AES_256_GCM":        srtp.ProtectionProfileAeadAes256Gcm,
+}
+
+const profileNames = "AES_CM_128_HMAC_SHA1_80,AES_CM_128_HMAC_SHA1_32,AES_256_CM_HMAC_SHA1_80,AES_256_CM_HMAC_SHA1_32,AEAD_AES_128_GCM,AEAD_AES_256_GCM"
+
+// Keys is a parsed SRTP master key and salt.
+type Keys struct {
+	Profile srtp.ProtectionProfile
+	Key     []byte
+	Salt    []byte
+}
+
+// ParseKeys parses an SDES key parameter for the named crypto suite:
+// "inline:" followed by the base64 of master key ‖ master salt, optionally
+// with "|lifetime" (accepted and ignored: voxgraph rekeys by re-INVITE, not by
+// lifetime); an MKI ("|1:4") is rejected. Plain base64 without "inline:" is
+// also accepted.
+func ParseKeys(suite, param string) (Keys, error) {
+	prof, ok := profiles[strings.ToUpper(suite)]
+	if !ok {
+		return Keys{}, fmt.Errorf("unknown SRTP profile %q (one of %s)", suite, strings.ReplaceAll(profileNames, ",", ", "))
+	}
+	keyLen, _ := prof.KeyLen()
+	saltLen, _ := prof.SaltLen()
+	b64, _ := strings.CutPrefix(strings.TrimSpace(param), "inline:")
+	parts := strings.Split(b64, "|")
+	if len(parts) > 2 || len(parts) == 2 && strings.Contains(parts[1], ":") {
+		return Keys{}, fmt.Errorf("SRTP key: MKI parameters are not supported")
+	}
+	if len(parts) == 3 {
+		return Keys{}, fmt.Errorf("SRTP key: MKI parameters are not supported")
+	}
+	raw, err := base64.StdEncoding.DecodeString(parts[0])
+	if err != nil {
+		raw, err = base64.RawStdEncoding.DecodeString(parts[0])
+	}
+	if err != nil {
+		return Keys{}, fmt.Errorf("SRTP key is not base64: %w", err)
+	}
+	if len(raw) != keyLen+saltLen {
+		return Keys{}, fmt.Errorf("SRTP key for %s must be %d bytes of key and salt (%d base64 characters), got %d bytes",
+			suite, keyLen+saltLen, base64.StdEncoding.EncodedLen(keyLen+saltLen), len(raw))
+	}
+	return Keys{Profile: prof, Key: raw[:keyLen], Salt: raw[keyLen:]}, nil
+}
+
+// Inline formats key ‖ salt as an SDES "inline:" parameter.
+func Inline(key, salt []byte) string {
+	return "inline:" + base64.StdEncoding.EncodeToString(append(append([]byte(nil), key...), salt...))
+}
