@@ -14,8 +14,8 @@ import (
 	"github.com/pion/srtp/v2"
 	"github.com/zaf/g711"
 
-	_ "github.com/voxgraph/voxgraph/elements"
 	"github.com/voxgraph/voxgraph/dsp/wav"
+	_ "github.com/voxgraph/voxgraph/elements"
 	"github.com/voxgraph/voxgraph/elements/rtp"
 	"github.com/voxgraph/voxgraph/graphs"
 	"github.com/voxgraph/voxgraph/pipeline"
