@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pion/srtp/v2"
+	"github.com/pion/srtp/v3"
 	"github.com/zaf/g711"
 
 	"github.com/voxgraph/voxgraph/dsp/wav"

@@ -12,7 +12,7 @@ import (
 	"sync/atomic"
 
 	"github.com/pion/rtp"
-	"github.com/pion/srtp/v2"
+	"github.com/pion/srtp/v3"
 	"github.com/voxgraph/voxgraph/pipeline"
 )
 

@@ -12,7 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/pion/srtp/v2"
+	"github.com/pion/srtp/v3"
 	"github.com/voxgraph/voxgraph/codecs"
 	"github.com/voxgraph/voxgraph/pipeline"
 )
@@ -206,7 +206,10 @@ func (s *Src) read(in *pipeline.Injector) {
 			f.Release()
 			continue
 		}
-		s.remote.Store(&from)
+		if p := s.remote.Load(); p == nil || *p != from {
+			addr := from // only this copy escapes: one allocation per address change
+			s.remote.Store(&addr)
+		}
 		s.lastRx.Store(int64(f.Arrival))
 		if err := in.Emit(0, f); err != nil {
 			return // graph finished or element detached
@@ -279,6 +282,9 @@ func (s *Src) accept(f *pipeline.Frame, pkt []byte) bool {
 	s.bytes.Add(uint64(len(pkt)))
 	return true
 }
+
+// Packets is the number of packets accepted so far.
+func (s *Src) Packets() uint64 { return s.received.Load() }
 
 // Stats reports packet counters.
 func (s *Src) Stats() []pipeline.Stat {

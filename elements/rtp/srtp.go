@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/pion/srtp/v2"
+	"github.com/pion/srtp/v3"
 )
 
 // Profiles maps SDP crypto-suite names (RFC 4568, RFC 7714) to pion/srtp
