@@ -84,7 +84,7 @@ func BenchmarkReceivePath(b *testing.B) {
 	}
 	defer g.Stop()
 	e, _ := g.Element("rx")
-	conn, err := net.DialUDP("udp", nil, net.UDPAddrFromAddrPort(e.(*rtp.SRTPSrc).LocalAddr()))
+	conn, err := net.DialUDP("udp", nil, net.UDPAddrFromAddrPort(e.(*rtp.Src).LocalAddr()))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -98,7 +98,7 @@ func BenchmarkReceivePath(b *testing.B) {
 		plain[0], plain[2], plain[3], plain[11] = 0x80, byte(i>>8), byte(i), 1
 		pkts[i], _ = ctx.EncryptRTP(nil, plain, nil)
 	}
-	src := e.(*rtp.SRTPSrc)
+	src := e.(*rtp.Src)
 	received := src.Packets
 	wait := func(want uint64) {
 		deadline := time.Now().Add(5 * time.Second)

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/netip"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -67,12 +68,7 @@ func receiver(t testing.TB, line string) (*pipeline.Graph, netip.AddrPort, chan 
 	}
 	e, _ := g.Element("rx")
 	var addr netip.AddrPort
-	switch src := e.(type) {
-	case *rtp.Src:
-		addr = src.LocalAddr()
-	case *rtp.SRTPSrc:
-		addr = src.LocalAddr()
-	}
+	addr = e.(*rtp.Src).LocalAddr()
 	s := pipeline.NewScheduler(pipeline.WithWorkers(1))
 	s.Start()
 	s.Add(g)
@@ -270,6 +266,32 @@ func TestParseKeys(t *testing.T) {
 		_, err := rtp.ParseKeys(tc.suite, tc.param)
 		if (err == nil) != tc.ok {
 			t.Errorf("ParseKeys(%s, %s) = %v, want ok=%v", tc.suite, tc.param, err, tc.ok)
+		}
+	}
+}
+
+func TestKeyRequirements(t *testing.T) {
+	key := graphs.Quote(rtp.Inline(make([]byte, 30), nil))
+	tests := []struct {
+		line, err string
+	}{
+		{"srtp-src ! decode ! null-sink", "key is required"},
+		{"tone ! encode ! srtp-sink remote=127.0.0.1:4000", "key is required"},
+		{"rtp-src key=" + key + " ! decode ! null-sink", ""}, // rtp-src with a key is SRTP
+		{"rtp-src key=inline:AAAA ! decode ! null-sink", "must be 30 bytes"},
+		{"tone ! encode ! rtp-sink remote=127.0.0.1:4000 key=" + key, ""},
+		{"tone ! encode ! rtp-sink remote=localhost:4000", "numeric IP"},
+		{"tone ! encode ! rtp-sink", "remote is required"},
+		{"rtp-src codec=OPUSS ! decode ! null-sink", `unknown codec "OPUSS"`},
+		{"tone ! encode ! rtp-sink remote=127.0.0.1:4000 profile=AES_CM_128_NULL key=" + key, "must be one of"},
+	}
+	for _, tc := range tests {
+		spec, err := graphs.ParseLine(tc.line)
+		if err == nil {
+			_, err = pipeline.Build(spec)
+		}
+		if tc.err == "" && err != nil || tc.err != "" && (err == nil || !strings.Contains(err.Error(), tc.err)) {
+			t.Errorf("%s: error %v, want %q", tc.line, err, tc.err)
 		}
 	}
 }

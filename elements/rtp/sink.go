@@ -21,10 +21,14 @@ import (
 // silence and codec changes, and timestamps offset from a random base that
 // keep the gaps of the frames' own timestamps.
 type Sink struct {
-	Remote string `prop:"remote" doc:"destination host:port (numeric IP)"`
-	Local  string `prop:"local" default:"" doc:"local address to send from (host:port); empty picks one matching the destination"`
-	SSRC   uint32 `prop:"ssrc" default:"0" doc:"SSRC to send with; 0 picks a random one"`
-	PT     int    `prop:"pt" default:"-1" doc:"payload type; -1 keeps the frame's (from encode)"`
+	Remote  string `prop:"remote" doc:"destination host:port (numeric IP)"`
+	Local   string `prop:"local" default:"" doc:"local address to send from (host:port); empty picks one matching the destination"`
+	SSRC    uint32 `prop:"ssrc" default:"0" doc:"SSRC to send with; 0 picks a random one"`
+	PT      int    `prop:"pt" default:"-1" doc:"payload type; -1 keeps the frame's (from encode)"`
+	Profile string `prop:"profile" default:"AES_CM_128_HMAC_SHA1_80" enum:"AES_CM_128_HMAC_SHA1_80,AES_CM_128_HMAC_SHA1_32,AES_256_CM_HMAC_SHA1_80,AES_256_CM_HMAC_SHA1_32,AEAD_AES_128_GCM,AEAD_AES_256_GCM" doc:"SRTP protection profile (SDP crypto suite), used when key is set"`
+	Key     string `prop:"key" default:"" doc:"SRTP master key and salt in SDES form, inline:BASE64 (RFC 4568); empty sends plain RTP (srtp-sink requires it)"`
+
+	requireKey bool // srtp-sink
 
 	conn    *net.UDPConn
 	remote  netip.AddrPort
@@ -41,13 +45,6 @@ type Sink struct {
 	sent, bytes, sendErrors, skipped atomic.Uint64
 }
 
-// SRTPSink is Sink with SRTP encryption and authentication.
-type SRTPSink struct {
-	Sink
-	Profile string `prop:"profile" default:"AES_CM_128_HMAC_SHA1_80" enum:"AES_CM_128_HMAC_SHA1_80,AES_CM_128_HMAC_SHA1_32,AES_256_CM_HMAC_SHA1_80,AES_256_CM_HMAC_SHA1_32,AEAD_AES_128_GCM,AEAD_AES_256_GCM" doc:"SRTP protection profile (SDP crypto suite)"`
-	Key     string `prop:"key" doc:"master key and salt, SDES form: inline:BASE64 (RFC 4568)"`
-}
-
 func init() {
 	in := []pipeline.PortInfo{{Name: "in", Caps: pipeline.EncodedCaps, Doc: "encoded frames (from encode)"}}
 	pipeline.Register(pipeline.ElementInfo{
@@ -62,9 +59,9 @@ func init() {
 	pipeline.Register(pipeline.ElementInfo{
 		Name:    "srtp-sink",
 		Summary: "encrypts and sends SRTP over UDP",
-		Doc:     "rtp-sink with SRTP (pion/srtp/v2). Keys are SDES inline: parameters as SIP carries them in a=crypto.",
+		Doc:     "rtp-sink with SRTP (pion/srtp/v3) and a required key. Keys are SDES inline: parameters as SIP carries them in a=crypto.",
 		Inputs:  in,
-		New:     func() pipeline.Element { return &SRTPSink{} },
+		New:     func() pipeline.Element { return &Sink{requireKey: true} },
 	})
 }
 
@@ -87,16 +84,12 @@ func (s *Sink) Negotiate(n *pipeline.Negotiation) error {
 	}
 	s.remote = r
 	s.log = n.Logger
-	return nil
-}
-
-// Negotiate also parses the SRTP key.
-func (s *SRTPSink) Negotiate(n *pipeline.Negotiation) error {
-	if err := s.Sink.Negotiate(n); err != nil {
-		return err
-	}
+	s.keys = nil
 	if s.Key == "" {
-		return errors.New("key is required (key=inline:BASE64)")
+		if s.requireKey {
+			return errors.New("key is required (key=inline:BASE64); use rtp-sink for plain RTP")
+		}
+		return nil
 	}
 	k, err := ParseKeys(s.Profile, s.Key)
 	if err != nil {
@@ -106,18 +99,17 @@ func (s *SRTPSink) Negotiate(n *pipeline.Negotiation) error {
 	return nil
 }
 
-// Start creates the SRTP context and opens the socket.
-func (s *SRTPSink) Start(ctx context.Context, in *pipeline.Injector) error {
-	c, err := srtp.CreateContext(s.keys.Key, s.keys.Salt, s.keys.Profile)
-	if err != nil {
-		return fmt.Errorf("srtp context: %w", err)
-	}
-	s.srtpCtx = c
-	return s.Sink.Start(ctx, in)
-}
-
-// Start opens the socket and picks SSRC and timestamp base.
+// Start creates the SRTP context if keyed, opens the socket and picks SSRC
+// and timestamp base.
 func (s *Sink) Start(context.Context, *pipeline.Injector) error {
+	s.srtpCtx = nil
+	if s.keys != nil {
+		c, err := srtp.CreateContext(s.keys.Key, s.keys.Salt, s.keys.Profile)
+		if err != nil {
+			return fmt.Errorf("srtp context: %w", err)
+		}
+		s.srtpCtx = c
+	}
 	var laddr *net.UDPAddr
 	if s.Local != "" {
 		laddr = net.UDPAddrFromAddrPort(netip.MustParseAddrPort(s.Local))
@@ -220,8 +212,9 @@ func (s *Sink) Stats() []pipeline.Stat {
 	}
 }
 
-func (s *Sink) String() string { return fmt.Sprintf("rtp-sink remote=%s ssrc=%d", s.Remote, s.SSRC) }
-
-func (s *SRTPSink) String() string {
-	return fmt.Sprintf("srtp-sink remote=%s ssrc=%d profile=%s", s.Remote, s.SSRC, s.Profile)
+func (s *Sink) String() string {
+	if s.keys != nil {
+		return fmt.Sprintf("srtp-sink remote=%s ssrc=%d profile=%s", s.Remote, s.SSRC, s.Profile)
+	}
+	return fmt.Sprintf("rtp-sink remote=%s ssrc=%d", s.Remote, s.SSRC)
 }

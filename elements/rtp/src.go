@@ -30,13 +30,17 @@ type Src struct {
 	PT      int           `prop:"pt" default:"-1" doc:"payload type to accept; -1: the codec's; other payload types are counted and dropped"`
 	SSRC    uint32        `prop:"ssrc" default:"0" doc:"SSRC to accept; 0 accepts any (a change of SSRC is passed on for the jitter buffer to resync)"`
 	Timeout time.Duration `prop:"timeout" default:"0s" doc:"end the stream after this long without a packet (0: never)"`
+	Profile string        `prop:"profile" default:"AES_CM_128_HMAC_SHA1_80" enum:"AES_CM_128_HMAC_SHA1_80,AES_CM_128_HMAC_SHA1_32,AES_256_CM_HMAC_SHA1_80,AES_256_CM_HMAC_SHA1_32,AEAD_AES_128_GCM,AEAD_AES_256_GCM" doc:"SRTP protection profile (SDP crypto suite), used when key is set"`
+	Key     string        `prop:"key" default:"" doc:"SRTP master key and salt in SDES form, inline:BASE64 (RFC 4568); empty receives plain RTP (srtp-src requires it)"`
+	Replay  int           `prop:"replay-window" default:"64" doc:"SRTP replay protection window in packets; replayed packets are counted and dropped (0 turns it off)"`
 
-	conn    *net.UDPConn
-	format  pipeline.Format
-	keys    *Keys // nil for plain RTP
-	srtpCtx *srtp.Context
-	wg      sync.WaitGroup
-	log     *slog.Logger
+	requireKey bool // srtp-src
+	conn       *net.UDPConn
+	format     pipeline.Format
+	keys       *Keys // nil for plain RTP
+	srtpCtx    *srtp.Context
+	wg         sync.WaitGroup
+	log        *slog.Logger
 
 	lastRx atomic.Int64 // pipeline.Now of the last accepted packet
 	start  time.Duration
@@ -44,14 +48,6 @@ type Src struct {
 	local  netip.AddrPort
 
 	received, bytes, malformed, badVersion, badPT, badSSRC, authFail, replayed atomic.Uint64
-}
-
-// SRTPSrc is Src with SRTP decryption and authentication.
-type SRTPSrc struct {
-	Src
-	Profile string `prop:"profile" default:"AES_CM_128_HMAC_SHA1_80" enum:"AES_CM_128_HMAC_SHA1_80,AES_CM_128_HMAC_SHA1_32,AES_256_CM_HMAC_SHA1_80,AES_256_CM_HMAC_SHA1_32,AEAD_AES_128_GCM,AEAD_AES_256_GCM" doc:"SRTP protection profile (SDP crypto suite)"`
-	Key     string `prop:"key" doc:"master key and salt, SDES form: inline:BASE64 (RFC 4568)"`
-	Replay  int    `prop:"replay-window" default:"64" doc:"replay protection window in packets (replayed packets are counted and dropped)"`
 }
 
 func init() {
@@ -67,10 +63,10 @@ func init() {
 	pipeline.Register(pipeline.ElementInfo{
 		Name:    "srtp-src",
 		Summary: "receives SRTP over UDP, authenticates and decrypts it",
-		Doc: "rtp-src with SRTP (pion/srtp/v2): packets failing authentication are counted (auth_failures) and dropped, replayed " +
+		Doc: "rtp-src with SRTP (pion/srtp/v3) and a required key: packets failing authentication are counted (auth_failures) and dropped, replayed " +
 			"packets are counted (replayed) and dropped. Keys are SDES inline: parameters as SIP carries them in a=crypto.",
 		Outputs: outPort,
-		New:     func() pipeline.Element { return &SRTPSrc{} },
+		New:     func() pipeline.Element { return &Src{requireKey: true} },
 	})
 }
 
@@ -93,19 +89,22 @@ func (s *Src) Negotiate(n *pipeline.Negotiation) error {
 	if s.Timeout < 0 {
 		return fmt.Errorf("timeout %s is negative", s.Timeout)
 	}
+	if err := s.parseKey(); err != nil {
+		return err
+	}
 	s.format = pipeline.Format{Kind: pipeline.KindEncoded, Codec: fac.Name, Rate: fac.ClockRate, Channels: fac.Channels, PTime: n.PTime, PayloadType: pt}
 	s.log = n.Logger
 	n.SetAllOut(s.format)
 	return nil
 }
 
-// Negotiate also parses the SRTP key.
-func (s *SRTPSrc) Negotiate(n *pipeline.Negotiation) error {
-	if err := s.Src.Negotiate(n); err != nil {
-		return err
-	}
+func (s *Src) parseKey() error {
+	s.keys = nil
 	if s.Key == "" {
-		return errors.New("key is required (key=inline:BASE64)")
+		if s.requireKey {
+			return errors.New("key is required (key=inline:BASE64); use rtp-src for plain RTP")
+		}
+		return nil
 	}
 	k, err := ParseKeys(s.Profile, s.Key)
 	if err != nil {
@@ -118,22 +117,21 @@ func (s *SRTPSrc) Negotiate(n *pipeline.Negotiation) error {
 	return nil
 }
 
-// Start creates the SRTP context, binds the socket and starts the reader.
-func (s *SRTPSrc) Start(ctx context.Context, in *pipeline.Injector) error {
-	opt := srtp.SRTPReplayProtection(uint(s.Replay))
-	if s.Replay == 0 {
-		opt = srtp.SRTPNoReplayProtection()
-	}
-	c, err := srtp.CreateContext(s.keys.Key, s.keys.Salt, s.keys.Profile, opt)
-	if err != nil {
-		return fmt.Errorf("srtp context: %w", err)
-	}
-	s.srtpCtx = c
-	return s.Src.Start(ctx, in)
-}
-
-// Start binds the socket and starts the reader goroutine.
+// Start creates the SRTP context if keyed, binds the socket and starts the
+// reader goroutine.
 func (s *Src) Start(_ context.Context, in *pipeline.Injector) error {
+	s.srtpCtx = nil
+	if s.keys != nil {
+		opt := srtp.SRTPReplayProtection(uint(s.Replay))
+		if s.Replay == 0 {
+			opt = srtp.SRTPNoReplayProtection()
+		}
+		c, err := srtp.CreateContext(s.keys.Key, s.keys.Salt, s.keys.Profile, opt)
+		if err != nil {
+			return fmt.Errorf("srtp context: %w", err)
+		}
+		s.srtpCtx = c
+	}
 	addr, _ := netip.ParseAddrPort(s.Listen)
 	conn, err := net.ListenUDP("udp", net.UDPAddrFromAddrPort(addr))
 	if err != nil {
@@ -296,15 +294,16 @@ func (s *Src) Stats() []pipeline.Stat {
 		{Name: "unexpected_pt", Value: float64(s.badPT.Load())},
 		{Name: "unexpected_ssrc", Value: float64(s.badSSRC.Load())},
 	}
-	if s.srtpCtx != nil || s.keys != nil {
+	if s.keys != nil {
 		st = append(st, pipeline.Stat{Name: "auth_failures", Value: float64(s.authFail.Load())},
 			pipeline.Stat{Name: "replayed", Value: float64(s.replayed.Load())})
 	}
 	return st
 }
 
-func (s *Src) String() string { return fmt.Sprintf("rtp-src listen=%s %s", s.Listen, s.format) }
-
-func (s *SRTPSrc) String() string {
-	return fmt.Sprintf("srtp-src listen=%s %s profile=%s", s.Listen, s.format, s.Profile)
+func (s *Src) String() string {
+	if s.keys != nil {
+		return fmt.Sprintf("srtp-src listen=%s %s profile=%s", s.Listen, s.format, s.Profile)
+	}
+	return fmt.Sprintf("rtp-src listen=%s %s", s.Listen, s.format)
 }
