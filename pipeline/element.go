@@ -191,6 +191,18 @@ func (in *Injector) Emit(port int, f *Frame) error {
 // NewFrame returns an empty frame from the graph's pool.
 func (in *Injector) NewFrame() *Frame { return in.g.pool.Get() }
 
+// Element returns another element of the same graph by name, for elements
+// that cooperate with a peer (rtcp reads the counters of an rtp-src). It is
+// meant for Start, where the graph is locked and not yet running; keep the
+// result, do not call it per frame.
+func (in *Injector) Element(name string) (Element, bool) {
+	n := in.g.byName[name]
+	if n == nil {
+		return nil, false
+	}
+	return n.el, true
+}
+
 // ErrNoInput is returned by NoInput.Process.
 var ErrNoInput = errors.New("element has no input ports")
 
