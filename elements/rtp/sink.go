@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/netip"
 	"sync/atomic"
+	"time"
 
 	"github.com/pion/rtp"
 	"github.com/pion/srtp/v3"
@@ -30,19 +31,52 @@ type Sink struct {
 
 	requireKey bool // srtp-sink
 
-	conn    *net.UDPConn
-	remote  netip.AddrPort
-	buf     []byte // marshalled packet
-	enc     []byte // encrypted packet (SRTP)
-	hdr     rtp.Header
-	seq     uint16
-	tsBase  uint32
-	started bool
-	srtpCtx *srtp.Context
-	keys    *Keys
-	log     *slog.Logger
+	conn      *net.UDPConn
+	remote    netip.AddrPort
+	buf       []byte // marshalled packet
+	enc       []byte // encrypted packet (SRTP)
+	hdr       rtp.Header
+	seq       uint16
+	tsBase    uint32
+	started   bool
+	srtpCtx   *srtp.Context
+	clockRate int
+	keys      *Keys
+	log       *slog.Logger
 
 	sent, bytes, sendErrors, skipped atomic.Uint64
+	payloadBytes                     atomic.Uint64
+	lastTS                           atomic.Uint32 // RTP timestamp of the last packet sent
+	lastAt                           atomic.Int64  // pipeline.Now when it was sent
+	ended                            atomic.Bool
+	ssrcNow                          atomic.Uint32
+}
+
+// SenderInfo is what an RTCP sender report says about a stream.
+type SenderInfo struct {
+	SSRC         uint32
+	Packets      uint32
+	PayloadBytes uint32
+	LastTS       uint32        // RTP timestamp of the last packet
+	LastAt       time.Duration // when it was sent, on the pipeline.Now clock
+	ClockRate    int
+}
+
+// Sender returns the counters for a sender report; ok is false before the
+// first packet.
+func (s *Sink) Sender() (SenderInfo, bool) {
+	n := s.sent.Load()
+	return SenderInfo{SSRC: s.ssrcNow.Load(), Packets: uint32(n), PayloadBytes: uint32(s.payloadBytes.Load()),
+		LastTS: s.lastTS.Load(), LastAt: time.Duration(s.lastAt.Load()), ClockRate: s.clockRate}, n > 0
+}
+
+// Ended reports whether the sink's input has ended.
+func (s *Sink) Ended() bool { return s.ended.Load() }
+
+// EndOfStream records the end of the input.
+func (s *Sink) EndOfStream(int, *pipeline.Output) error {
+	s.ended.Store(true)
+	return nil
 }
 
 func init() {
@@ -84,6 +118,7 @@ func (s *Sink) Negotiate(n *pipeline.Negotiation) error {
 	}
 	s.remote = r
 	s.log = n.Logger
+	s.clockRate = n.In[0].Rate
 	s.keys = nil
 	if s.Key == "" {
 		if s.requireKey {
@@ -128,6 +163,7 @@ func (s *Sink) Start(context.Context, *pipeline.Injector) error {
 	}
 	s.seq = binary.BigEndian.Uint16(r[4:6])
 	s.tsBase = binary.BigEndian.Uint32(r[4:8])
+	s.ssrcNow.Store(s.SSRC)
 	s.buf = make([]byte, 0, maxPacket)
 	s.enc = make([]byte, 0, maxPacket+32)
 	s.log.Info("sending RTP", "remote", s.remote.String(), "ssrc", s.SSRC, "srtp", s.srtpCtx != nil)
@@ -181,6 +217,7 @@ func (s *Sink) Process(_ int, f *pipeline.Frame, out *pipeline.Output) error {
 		return fmt.Errorf("marshal RTP header: %w", err)
 	}
 	copy(pkt[n:], f.Payload)
+	payloadLen := len(f.Payload)
 	f.Release()
 	if s.srtpCtx != nil {
 		enc, err := s.srtpCtx.EncryptRTP(s.enc[:0], pkt, h)
@@ -194,6 +231,9 @@ func (s *Sink) Process(_ int, f *pipeline.Frame, out *pipeline.Output) error {
 		s.sendErrors.Add(1)
 		return nil
 	}
+	s.lastTS.Store(h.Timestamp)
+	s.lastAt.Store(int64(pipeline.Now()))
+	s.payloadBytes.Add(uint64(payloadLen))
 	s.sent.Add(1)
 	s.bytes.Add(uint64(len(pkt)))
 	return nil

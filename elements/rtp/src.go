@@ -48,6 +48,8 @@ type Src struct {
 	local  netip.AddrPort
 
 	received, bytes, malformed, badVersion, badPT, badSSRC, authFail, replayed atomic.Uint64
+	ended                                                                      atomic.Bool
+	reception                                                                  Reception
 }
 
 func init() {
@@ -93,6 +95,7 @@ func (s *Src) Negotiate(n *pipeline.Negotiation) error {
 		return err
 	}
 	s.format = pipeline.Format{Kind: pipeline.KindEncoded, Codec: fac.Name, Rate: fac.ClockRate, Channels: fac.Channels, PTime: n.PTime, PayloadType: pt}
+	s.reception.clockRate = fac.ClockRate
 	s.log = n.Logger
 	n.SetAllOut(s.format)
 	return nil
@@ -181,6 +184,7 @@ func (s *Src) Tick(out *pipeline.Output) error {
 	last := max(time.Duration(s.lastRx.Load()), s.start)
 	if out.Now()-last > s.Timeout {
 		s.log.Info("RTP timeout", "after", s.Timeout)
+		s.ended.Store(true)
 		out.EndOfStream()
 	}
 	return nil
@@ -273,6 +277,7 @@ func (s *Src) accept(f *pipeline.Frame, pkt []byte) bool {
 	f.Payload = f.Payload[:n]
 	f.Format = s.format
 	f.Arrival = pipeline.Now()
+	s.reception.update(f.RTP.SSRC, f.RTP.SequenceNumber, f.RTP.Timestamp, f.Arrival)
 	if f.RTP.Marker {
 		f.Flags |= pipeline.FlagTalkspurt
 	}
@@ -280,6 +285,13 @@ func (s *Src) accept(f *pipeline.Frame, pkt []byte) bool {
 	s.bytes.Add(uint64(len(pkt)))
 	return true
 }
+
+// Reception reports the received stream's RFC 3550 statistics (for RTCP
+// receiver reports) and starts a new fraction-lost interval.
+func (s *Src) Reception() (ReceptionReport, bool) { return s.reception.Report() }
+
+// Ended reports whether the stream has ended (timeout).
+func (s *Src) Ended() bool { return s.ended.Load() }
 
 // Packets is the number of packets accepted so far.
 func (s *Src) Packets() uint64 { return s.received.Load() }
