@@ -40,6 +40,7 @@ func commands() []command {
 		{"inspect", "list elements, or describe one", cmdInspect},
 		{"dot", "print a graph as Graphviz DOT", cmdDot},
 		{"demo", "run the built-in demonstration graph", cmdDemo},
+		{"keygen", "print a random SRTP key (inline:BASE64)", cmdKeygen},
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/voxgraph/voxgraph/dsp/wav"
+	"github.com/voxgraph/voxgraph/elements/rtp"
 	"github.com/voxgraph/voxgraph/graphs"
 )
 
@@ -230,5 +231,20 @@ func TestStdGraphsBuild(t *testing.T) {
 	code, _, errs := voxgraph("run", "std:g711-roundtrip", "--set", "in="+in, "--set", "out="+filepath.Join(dir, "rt.wav"), "--set", "codec=PCMA")
 	if code != 0 {
 		t.Fatalf("run std:g711-roundtrip: exit %d %s", code, errs)
+	}
+}
+
+func TestKeygen(t *testing.T) {
+	for _, p := range []string{"AES_CM_128_HMAC_SHA1_80", "AEAD_AES_256_GCM"} {
+		code, out, errs := voxgraph("keygen", "--profile", p)
+		if code != 0 {
+			t.Fatalf("exit %d: %s", code, errs)
+		}
+		if _, err := rtp.ParseKeys(p, strings.TrimSpace(out)); err != nil {
+			t.Fatalf("keygen output %q does not parse: %v", out, err)
+		}
+	}
+	if code, _, _ := voxgraph("keygen", "--profile", "NOPE"); code != 2 {
+		t.Fatalf("unknown profile: exit %d, want 2", code)
 	}
 }

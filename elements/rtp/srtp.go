@@ -62,6 +62,18 @@ func ParseKeys(suite, param string) (Keys, error) {
 	return Keys{Profile: prof, Key: raw[:keyLen], Salt: raw[keyLen:]}, nil
 }
 
+// KeySaltLen is the length in bytes of master key plus salt for the named
+// crypto suite.
+func KeySaltLen(suite string) (int, error) {
+	prof, ok := profiles[strings.ToUpper(suite)]
+	if !ok {
+		return 0, fmt.Errorf("unknown SRTP profile %q (one of %s)", suite, strings.ReplaceAll(profileNames, ",", ", "))
+	}
+	k, _ := prof.KeyLen()
+	s, _ := prof.SaltLen()
+	return k + s, nil
+}
+
 // Inline formats key ‖ salt as an SDES "inline:" parameter.
 func Inline(key, salt []byte) string {
 	return "inline:" + base64.StdEncoding.EncodeToString(append(append([]byte(nil), key...), salt...))
