@@ -3,5 +3,6 @@ package elements
 // Element families that live in packages of their own register themselves
 // at init; importing package elements brings them all in.
 import (
-	_ "github.com/voxgraph/voxgraph/elements/rtp" // rtp-src, rtp-sink, srtp-src, srtp-sink
+	_ "github.com/voxgraph/voxgraph/elements/resample" // resample
+	_ "github.com/voxgraph/voxgraph/elements/rtp"      // rtp-src, rtp-sink, srtp-src, srtp-sink, rtcp
 )
