@@ -1,0 +1,279 @@
+// Package jitter provides the `jitter` element: an adaptive jitter buffer
+// for one RTP stream of encoded frames, pushed as packets arrive and popped
+// once per graph tick (dsp/jitter holds the algorithm). Importing the
+// package registers the element in pipeline.DefaultRegistry.
+package jitter
+
+import (
+	"fmt"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/pion/rtp"
+
+	jb "github.com/voxgraph/voxgraph/dsp/jitter"
+	"github.com/voxgraph/voxgraph/pipeline"
+)
+
+// Jitter reorders encoded RTP frames, drops duplicates and late packets,
+// and plays one frame per tick after an adaptive delay; a lost packet
+// becomes a frame flagged missing, which decode conceals.
+type Jitter struct {
+	Min      time.Duration `prop:"min" default:"20ms" doc:"smallest playout delay"`
+	Max      time.Duration `prop:"max" default:"200ms" doc:"largest playout delay; also how long an underrun is concealed and how far behind schedule a packet may still play"`
+	Target   time.Duration `prop:"target" default:"40ms" doc:"playout delay to start with, until jitter is measured"`
+	Capacity int           `prop:"capacity" default:"0" doc:"ring slots, a power of two; 0 sizes the ring from max"`
+
+	buf    *jb.Buffer[*pipeline.Frame]
+	format pipeline.Format
+
+	clock    func() time.Duration // tests: replaces both clocks
+	clockSet bool                 // the clock was chosen (by the first frame)
+	wall     bool                 // frames carry Arrival: run on pipeline.Now, else on the media clock
+	declared bool
+	latency  time.Duration // last declared with SetLatency
+
+	last [nStats]uint64
+	pub  [nStats]atomic.Uint64 // read by Stats from other goroutines
+}
+
+func init() {
+	pipeline.Register(pipeline.ElementInfo{
+		Name:    "jitter",
+		Summary: "adaptive jitter buffer: reorders RTP frames and plays one per tick, lost ones flagged missing",
+		Doc: "Buffers encoded frames by RTP sequence number and plays them in order, one per tick, `delay` after their " +
+			"mean arrival. The delay adapts between `min` and `max` to the RFC 3550 interarrival jitter and to delay " +
+			"spikes, changing only at talkspurt starts (marker bit) and when the buffer runs dry, and is declared to the " +
+			"graph (Graph.Latency). A lost packet becomes one frame flagged missing, with its sequence number and " +
+			"timestamp, which decode conceals; while the buffer is dry, missing frames keep the cadence for up to `max`. " +
+			"Duplicates, late packets and packets beyond the ring are dropped and counted; a new SSRC or a sequence or " +
+			"timestamp jump restarts the stream. Frames from the network carry Arrival (pipeline.Now); if the first frame " +
+			"has none, the buffer runs on the graph's media clock instead (offline graphs). At end-of-stream the " +
+			"buffered frames are played out at once.",
+		Inputs:  []pipeline.PortInfo{{Name: "in", Caps: pipeline.EncodedCaps, Doc: "encoded frames with RTP headers, one stream"}},
+		Outputs: []pipeline.PortInfo{{Name: "out", Doc: "the same format, in sequence, one frame per tick"}},
+		New:     func() pipeline.Element { return &Jitter{} },
+	})
+}
+
+// Negotiate checks the delays and the input and creates the buffer.
+func (e *Jitter) Negotiate(n *pipeline.Negotiation) error {
+	in := n.In[0]
+	if in.Rate <= 0 {
+		return fmt.Errorf("input %s has no RTP clock rate", in)
+	}
+	ptime := in.PTime
+	if ptime == 0 {
+		ptime = n.PTime
+	}
+	if ptime != n.PTime {
+		return fmt.Errorf("input frames of %s cannot be played one per %s tick (set the graph's ptime to %s)", ptime, n.PTime, ptime)
+	}
+	buf, err := jb.New[*pipeline.Frame](jb.Config{
+		ClockRate: in.Rate, FrameDuration: ptime,
+		Min: e.Min, Max: e.Max, Target: e.Target, Capacity: e.Capacity,
+	})
+	if err != nil {
+		return err
+	}
+	e.buf = buf
+	e.format = in
+	e.format.PTime = ptime
+	e.publish()
+	n.SetAllOut(in)
+	return nil
+}
+
+// arrival is when f arrived, on the clock the buffer runs on.
+func (e *Jitter) arrival(f *pipeline.Frame, out *pipeline.Output) time.Duration {
+	if !e.clockSet {
+		e.clockSet, e.wall = true, f.Arrival != 0
+	}
+	switch {
+	case e.clock != nil:
+		if f.Arrival != 0 {
+			return f.Arrival
+		}
+		return e.clock()
+	case e.wall:
+		if f.Arrival != 0 {
+			return f.Arrival
+		}
+		return out.Now()
+	default:
+		return out.Time()
+	}
+}
+
+func (e *Jitter) now(out *pipeline.Output) time.Duration {
+	switch {
+	case e.clock != nil:
+		return e.clock()
+	case e.wall:
+		return out.Now()
+	default:
+		return out.Time()
+	}
+}
+
+// Process buffers one frame; what the buffer does not keep is dropped.
+func (e *Jitter) Process(_ int, f *pipeline.Frame, out *pipeline.Output) error {
+	if f.Flags&pipeline.FlagMissing != 0 {
+		out.Drop(f) // a placeholder, not a packet: the buffer finds its own gaps
+		return nil
+	}
+	evicted, has, v := e.buf.Push(f.RTP.SequenceNumber, f.RTP.Timestamp, f.RTP.SSRC, f.RTP.Marker, e.arrival(f, out), f)
+	if has {
+		out.Drop(evicted)
+	}
+	switch v {
+	case jb.VerdictDuplicate, jb.VerdictLate, jb.VerdictTooEarly:
+		out.Drop(f)
+	}
+	e.dropFlushed(out)
+	e.declare(out)
+	e.publish()
+	return nil
+}
+
+// Tick plays the frame that is due: a packet, a missing frame, or nothing.
+func (e *Jitter) Tick(out *pipeline.Output) error {
+	f, st := e.buf.Pop(e.now(out))
+	e.dropFlushed(out)
+	e.emit(st, f, out)
+	e.declare(out)
+	e.publish()
+	return nil
+}
+
+// EndOfStream plays out everything buffered, in order, with missing frames
+// for the holes; the element ends when this returns.
+func (e *Jitter) EndOfStream(_ int, out *pipeline.Output) error {
+	for {
+		f, st := e.buf.Drain()
+		if st == jb.StatusWaiting {
+			break
+		}
+		e.emit(st, f, out)
+	}
+	e.dropFlushed(out)
+	e.publish()
+	return nil
+}
+
+func (e *Jitter) emit(st jb.Status, f *pipeline.Frame, out *pipeline.Output) {
+	switch st {
+	case jb.StatusOK:
+		if f.RTP.Marker {
+			f.Flags |= pipeline.FlagTalkspurt
+		}
+		out.Emit(0, f)
+	case jb.StatusMissing:
+		m := out.NewFrame()
+		seq, ts := e.buf.Popped()
+		m.Format = e.format
+		m.Flags = pipeline.FlagMissing
+		m.Time = out.Time()
+		m.RTP = rtp.Header{Version: 2, PayloadType: e.format.PayloadType, SequenceNumber: seq, Timestamp: ts, SSRC: e.buf.SSRC()}
+		out.Emit(0, m)
+	}
+}
+
+func (e *Jitter) dropFlushed(out *pipeline.Output) {
+	for {
+		f, ok := e.buf.Flushed()
+		if !ok {
+			return
+		}
+		out.Drop(f)
+	}
+}
+
+// declare tells the graph the playout delay when it changes.
+func (e *Jitter) declare(out *pipeline.Output) {
+	if d := e.buf.Delay(); !e.declared || d != e.latency {
+		out.SetLatency(d)
+		e.latency, e.declared = d, true
+	}
+}
+
+const (
+	sReceived = iota
+	sPlayed
+	sLost
+	sConcealed
+	sUnderrun
+	sLate
+	sDuplicate
+	sReordered
+	sOverflow
+	sTooEarly
+	sSkipped
+	sFlushed
+	sResyncs
+	sBuffered
+	sDelay
+	sTarget
+	sJitter
+	nStats
+)
+
+var statInfo = [nStats]struct{ name, unit string }{
+	sReceived:  {"received", ""},
+	sPlayed:    {"played", ""},
+	sLost:      {"lost", ""},
+	sConcealed: {"concealed", ""},
+	sUnderrun:  {"underrun", ""},
+	sLate:      {"late", ""},
+	sDuplicate: {"duplicate", ""},
+	sReordered: {"reordered", ""},
+	sOverflow:  {"overflow", ""},
+	sTooEarly:  {"too_early", ""},
+	sSkipped:   {"skipped", ""},
+	sFlushed:   {"flushed", ""},
+	sResyncs:   {"resyncs", ""},
+	sBuffered:  {"buffered", ""},
+	sDelay:     {"delay", "ms"},
+	sTarget:    {"target", "ms"},
+	sJitter:    {"jitter", "ms"},
+}
+
+// publish copies the buffer's counters that changed to the atomics.
+func (e *Jitter) publish() {
+	s := e.buf.Stats()
+	v := [nStats]uint64{
+		sReceived: s.Received, sPlayed: s.Played, sLost: s.Lost, sConcealed: s.Concealed, sUnderrun: s.Underrun,
+		sLate: s.Late, sDuplicate: s.Duplicate, sReordered: s.Reordered, sOverflow: s.Overflow, sTooEarly: s.TooEarly,
+		sSkipped: s.Skipped, sFlushed: s.Flushed, sResyncs: s.Resyncs, sBuffered: uint64(s.Buffered),
+		sDelay: uint64(s.Delay), sTarget: uint64(s.Target), sJitter: uint64(s.Jitter),
+	}
+	for i := range v {
+		if v[i] != e.last[i] {
+			e.last[i] = v[i]
+			e.pub[i].Store(v[i])
+		}
+	}
+}
+
+// Stats reports the buffer's counters, its delay, target and jitter.
+func (e *Jitter) Stats() []pipeline.Stat {
+	out := make([]pipeline.Stat, nStats)
+	for i := range out {
+		v := float64(e.pub[i].Load())
+		if statInfo[i].unit == "ms" {
+			v /= float64(time.Millisecond)
+		}
+		out[i] = pipeline.Stat{Name: statInfo[i].name, Value: v, Unit: statInfo[i].unit}
+	}
+	return out
+}
+
+func (e *Jitter) String() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "jitter min=%s max=%s target=%s", e.Min, e.Max, e.Target)
+	if e.Capacity != 0 {
+		fmt.Fprintf(&b, " capacity=%d", e.Capacity)
+	}
+	return b.String()
+}
