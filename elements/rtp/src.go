@@ -222,6 +222,7 @@ func (s *Src) read(in *pipeline.Injector) {
 // accept parses (and for SRTP, authenticates and decrypts) pkt into f,
 // counting and refusing what must not pass.
 func (s *Src) accept(f *pipeline.Frame, pkt []byte) bool {
+	wire := len(pkt)
 	if len(pkt) < 12 {
 		s.malformed.Add(1)
 		return false
@@ -282,7 +283,7 @@ func (s *Src) accept(f *pipeline.Frame, pkt []byte) bool {
 		f.Flags |= pipeline.FlagTalkspurt
 	}
 	s.received.Add(1)
-	s.bytes.Add(uint64(len(pkt)))
+	s.bytes.Add(uint64(wire))
 	return true
 }
 
