@@ -1,0 +1,223 @@
+package rtp_test
+
+import (
+	"context"
+	"math"
+	"math/rand/v2"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/zaf/g711"
+
+	"github.com/voxgraph/voxgraph/dsp/wav"
+	_ "github.com/voxgraph/voxgraph/elements/jitter"
+	"github.com/voxgraph/voxgraph/graphs"
+	"github.com/voxgraph/voxgraph/internal/udpimpair"
+)
+
+// speechLike is a deterministic signal with speech-like variety (voiced
+// harmonics with a moving pitch under a syllable envelope, plus noise), so
+// that no two 20 ms frames are alike and no frame is silent.
+func speechLike(n int) []int16 {
+	rng := rand.New(rand.NewPCG(7, 11))
+	out := make([]int16, n)
+	phase := 0.0
+	for i := range out {
+		t := float64(i) / 8000
+		f0 := 120 + 40*math.Sin(2*math.Pi*0.7*t)
+		phase += 2 * math.Pi * f0 / 8000
+		env := 0.55 + 0.45*math.Sin(2*math.Pi*3.3*t)
+		v := env * (5000*math.Sin(phase) + 2500*math.Sin(2*phase+0.5) + 1200*math.Sin(5*phase+1))
+		v += rng.NormFloat64() * 400
+		out[i] = int16(max(min(v, 32767), -32768))
+	}
+	return out
+}
+
+func silent(frame []int16) bool {
+	for _, x := range frame {
+		if x != 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// impairedRun sends 4 s of speech through srtp-sink → impairment proxy →
+// srtp-src → jitter → decode → wav-sink and returns what it needs to check.
+func impairedRun(t *testing.T, rxKey, txKey, timeout string) (in, out []int16, log []udpimpair.Event, stats func(elem, name string) float64) {
+	t.Helper()
+	dir := t.TempDir()
+	inPath, outPath := filepath.Join(dir, "in.wav"), filepath.Join(dir, "out.wav")
+	in = speechLike(4 * 8000)
+	w, _ := wav.Create(inPath, 8000, 1)
+	w.Write(in)
+	w.Close()
+
+	rg, addr, done := receiver(t, "srtp-src name=rx listen=127.0.0.1:0 timeout="+timeout+" key="+graphs.Quote(rxKey)+
+		" ! jitter name=jb min=20ms max=200ms target=60ms ! decode name=dec ! wav-sink path="+graphs.Quote(outPath))
+	proxy, err := udpimpair.New("127.0.0.1:0", addr.String(), udpimpair.Config{
+		Seed: 20261123, Loss: 0.05, Jitter: 30 * time.Millisecond, Reorder: 0.03,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tx := build(t, "wav-src path="+graphs.Quote(inPath)+" realtime=true ! encode codec=PCMU ! srtp-sink name=tx remote="+proxy.Addr().String()+" key="+graphs.Quote(txKey))
+	if err := tx.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	proxy.Close()
+	out = readAll(t, outPath)
+	return in, out, proxy.Log(), func(elem, name string) float64 { return stat(rg, elem, name) }
+}
+
+// TestImpairedSRTPLoopback is the media path's acceptance test: the output
+// matches the input's G.711 round trip everywhere except concealed frames,
+// and the concealed frames are exactly the packets the proxy dropped (plus
+// any the jitter buffer reports as too late to play).
+func TestImpairedSRTPLoopback(t *testing.T) {
+	key := newKey(t, "AES_CM_128_HMAC_SHA1_80")
+	in, out, log, st := impairedRun(t, key, key, "1s")
+
+	const frame = 160
+	frames := len(in) / frame
+	expected := make([][]int16, frames)
+	for i := range expected {
+		expected[i] = make([]int16, frame)
+		for j := range expected[i] {
+			expected[i][j] = g711.DecodeUlawFrame(g711.EncodeUlawFrame(in[i*frame+j]))
+		}
+	}
+	// Which input frames never reached the receiver (the proxy's log: RTP
+	// headers are not encrypted by SRTP, so sequence numbers are readable).
+	if len(log) < frames {
+		t.Fatalf("proxy logged %d packets, sender sent %d frames", len(log), frames)
+	}
+	base := log[0].Seq()
+	forwarded := make([]bool, frames)
+	dropped := 0
+	for _, e := range log {
+		i := int(e.Seq() - base)
+		if i < 0 || i >= frames {
+			t.Fatalf("log has seq %d outside the stream", e.Seq())
+		}
+		if e.Action&udpimpair.Forwarded != 0 {
+			forwarded[i] = true
+		}
+	}
+	for _, f := range forwarded {
+		if !f {
+			dropped++
+		}
+	}
+	if dropped < 4 {
+		t.Fatalf("only %d of %d packets dropped: the impairment is too weak to test concealment", dropped, frames)
+	}
+
+	if len(out)%frame != 0 {
+		t.Fatalf("output has %d samples, not whole frames", len(out))
+	}
+	outFrames := len(out) / frame
+	// Align: the first output frame is the first packet the jitter buffer played.
+	first := -1
+	for i := range expected {
+		if forwarded[i] {
+			first = i
+			break
+		}
+	}
+	if first < 0 || silent(out[:frame]) {
+		t.Fatal("no first frame to align on")
+	}
+	for j := range frame {
+		if out[j] != expected[first][j] {
+			t.Fatalf("output frame 0 is not input frame %d (the first one forwarded)", first)
+		}
+	}
+	last := frames - 1
+	for !forwarded[last] {
+		last--
+	}
+	// One output frame per sequence number from first to last; after the
+	// last packet the jitter buffer may conceal the underrun for up to its
+	// max delay (200 ms = 10 frames) before the stream times out.
+	want := last - first + 1
+	if outFrames < want || outFrames > want+10 {
+		t.Fatalf("output has %d frames, want %d (frames %d..%d, one per sequence number) plus at most 10 concealed", outFrames, want, first, last)
+	}
+	trailing := outFrames - want
+	for k := want; k < outFrames; k++ {
+		if !silent(out[k*frame : (k+1)*frame]) {
+			t.Fatalf("output frame %d after the last packet is not concealment", k)
+		}
+	}
+	out = out[:want*frame]
+	outFrames = want
+	concealed, droppedConcealed, lateConcealed := 0, 0, 0
+	for k := 0; k < outFrames; k++ {
+		i := first + k
+		got := out[k*frame : (k+1)*frame]
+		if silent(got) {
+			concealed++
+			if forwarded[i] {
+				lateConcealed++ // arrived, but after its playout time
+			} else {
+				droppedConcealed++
+			}
+			continue
+		}
+		if !forwarded[i] {
+			t.Fatalf("output frame %d (input %d) has audio but the proxy dropped that packet", k, i)
+		}
+		for j := range frame {
+			if got[j] != expected[i][j] {
+				t.Fatalf("output frame %d (input %d) sample %d: %d, want %d", k, i, j, got[j], expected[i][j])
+			}
+		}
+	}
+	droppedInRange := 0
+	for i := first; i <= last; i++ {
+		if !forwarded[i] {
+			droppedInRange++
+		}
+	}
+	if droppedConcealed != droppedInRange {
+		t.Fatalf("%d dropped packets concealed, proxy dropped %d in the played range", droppedConcealed, droppedInRange)
+	}
+	if late := int(st("jb", "late")); lateConcealed > late {
+		t.Fatalf("%d frames concealed although their packet arrived, but the jitter buffer counts only %d late", lateConcealed, late)
+	}
+	if dc := int(st("dec", "concealed")); dc != concealed+trailing {
+		t.Fatalf("decode concealed %d frames, output has %d silent frames", dc, concealed+trailing)
+	}
+	t.Logf("%d frames sent, %d dropped by the proxy (%d in the played range), %d concealed (%d dropped + %d late) + %d after the end, jitter buffer delay %.0f ms, jitter %.1f ms",
+		frames, dropped, droppedInRange, concealed, droppedConcealed, lateConcealed, trailing, st("jb", "delay"), st("jb", "jitter"))
+}
+
+// TestImpairedSRTPWrongKey: the same path with a wrong key delivers nothing
+// and counts every packet that reached the receiver as an authentication failure.
+func TestImpairedSRTPWrongKey(t *testing.T) {
+	_, out, log, st := impairedRun(t, newKey(t, "AES_CM_128_HMAC_SHA1_80"), newKey(t, "AES_CM_128_HMAC_SHA1_80"), "5s")
+	if len(out) != 0 {
+		t.Fatalf("received %d samples with a wrong key", len(out))
+	}
+	reached := 0
+	for _, e := range log {
+		if e.Action&udpimpair.Forwarded != 0 {
+			reached++
+			if e.Action&udpimpair.Duplicated != 0 {
+				reached++
+			}
+		}
+	}
+	if af := int(st("rx", "auth_failures")); af != reached {
+		t.Fatalf("auth_failures = %d, want every packet that reached the receiver (%d)", af, reached)
+	}
+	if p := st("rx", "packets"); p != 0 {
+		t.Fatalf("%v packets accepted with a wrong key", p)
+	}
+}
