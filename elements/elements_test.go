@@ -10,60 +10,13 @@ import (
 
 	"github.com/zaf/g711"
 
-	"github.com/voxgraph/voxgraph/dsp/wav"
 	_ "github.com/voxgraph/voxgraph/elements"
 	"github.com/voxgraph/voxgraph/graphs"
+	"github.com/voxgraph/voxgraph/internal/graphtest"
 	"github.com/voxgraph/voxgraph/pipeline"
 )
 
 // runLine builds and runs a one-line pipeline to completion.
-func runLine(t testing.TB, line string) *pipeline.Graph {
-	t.Helper()
-	spec, err := graphs.ParseLine(line)
-	if err != nil {
-		t.Fatal(err)
-	}
-	g, err := pipeline.Build(spec)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := g.Run(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	return g
-}
-
-func readWav(t testing.TB, path string) (rate, channels int, pcm []int16) {
-	t.Helper()
-	r, err := wav.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	buf := make([]int16, 4096)
-	for {
-		n, err := r.Read(buf)
-		pcm = append(pcm, buf[:n]...)
-		if err != nil {
-			break
-		}
-	}
-	return r.SampleRate(), r.Channels(), pcm
-}
-
-func writeWav(t testing.TB, path string, rate int, pcm []int16) {
-	t.Helper()
-	w, err := wav.Create(path, rate, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := w.Write(pcm); err != nil {
-		t.Fatal(err)
-	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
-}
 
 // power is the signal power at frequency f (Goertzel), normalised by length.
 func power(pcm []int16, rate int, f float64) float64 {
@@ -104,8 +57,8 @@ func speechLike(n int) []int16 {
 
 func TestToneToWav(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "t.wav")
-	runLine(t, "tone freqs=1000 duration=2s ! wav-sink path="+graphs.Quote(path))
-	rate, ch, pcm := readWav(t, path)
+	graphtest.Run(t, "tone freqs=1000 duration=2s ! wav-sink path="+graphs.Quote(path))
+	rate, ch, pcm := graphtest.ReadWav(t, path)
 	if rate != 8000 || ch != 1 || len(pcm) != 16000 {
 		t.Fatalf("got %d Hz, %d ch, %d samples; want 8000 Hz mono, 16000 samples (2.000 s)", rate, ch, len(pcm))
 	}
@@ -115,7 +68,7 @@ func TestToneToWav(t *testing.T) {
 }
 
 func TestToneLevelAndDTMF(t *testing.T) {
-	g := runLine(t, "tone freqs=440 level=-20 duration=1s ! level name=lv ! null-sink")
+	g := graphtest.Run(t, "tone freqs=440 level=-20 duration=1s ! level name=lv ! null-sink")
 	st := g.Stats()[1]
 	var avg float64
 	for _, x := range st.Extra {
@@ -128,8 +81,8 @@ func TestToneLevelAndDTMF(t *testing.T) {
 	}
 
 	path := filepath.Join(t.TempDir(), "dtmf.wav")
-	runLine(t, "tone digits=1#9 ! wav-sink path="+graphs.Quote(path))
-	rate, _, pcm := readWav(t, path)
+	graphtest.Run(t, "tone digits=1#9 ! wav-sink path="+graphs.Quote(path))
+	rate, _, pcm := graphtest.ReadWav(t, path)
 	if len(pcm) != 3*1600 {
 		t.Fatalf("3 digits of 100ms + 100ms gap = %d samples, got %d", 3*1600, len(pcm))
 	}
@@ -157,7 +110,7 @@ func TestG711RoundTripIsExact(t *testing.T) {
 	dir := t.TempDir()
 	in := speechLike(12345) // not a multiple of the 160-sample frame
 	inPath := filepath.Join(dir, "in.wav")
-	writeWav(t, inPath, 8000, in)
+	graphtest.WriteWav(t, inPath, 8000, 1, in)
 	tests := []struct {
 		codec string
 		rt    func(int16) int16
@@ -169,8 +122,8 @@ func TestG711RoundTripIsExact(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.codec, func(t *testing.T) {
 			outPath := filepath.Join(dir, tc.codec+".wav")
-			runLine(t, "wav-src path="+graphs.Quote(inPath)+" ! encode codec="+tc.codec+" ! decode ! wav-sink path="+graphs.Quote(outPath))
-			_, _, out := readWav(t, outPath)
+			graphtest.Run(t, "wav-src path="+graphs.Quote(inPath)+" ! encode codec="+tc.codec+" ! decode ! wav-sink path="+graphs.Quote(outPath))
+			_, _, out := graphtest.ReadWav(t, outPath)
 			if len(out) != len(in) {
 				t.Fatalf("output has %d samples, input %d", len(out), len(in))
 			}
@@ -186,10 +139,10 @@ func TestG711RoundTripIsExact(t *testing.T) {
 func TestTeeBranchesAndGain(t *testing.T) {
 	dir := t.TempDir()
 	a, b := filepath.Join(dir, "a.wav"), filepath.Join(dir, "b.wav")
-	runLine(t, "tone freqs=500 duration=200ms ! tee name=t ! wav-sink path="+graphs.Quote(a)+
+	graphtest.Run(t, "tone freqs=500 duration=200ms ! tee name=t ! wav-sink path="+graphs.Quote(a)+
 		"  t. ! gain db=-6.0206 ! wav-sink path="+graphs.Quote(b))
-	_, _, pa := readWav(t, a)
-	_, _, pb := readWav(t, b)
+	_, _, pa := graphtest.ReadWav(t, a)
+	_, _, pb := graphtest.ReadWav(t, b)
 	if len(pa) != 1600 || len(pb) != 1600 {
 		t.Fatalf("lengths %d, %d; want 1600", len(pa), len(pb))
 	}
@@ -203,7 +156,7 @@ func TestTeeBranchesAndGain(t *testing.T) {
 func TestWavSrcLoop(t *testing.T) {
 	dir := t.TempDir()
 	in := filepath.Join(dir, "in.wav")
-	writeWav(t, in, 8000, speechLike(800)) // 100 ms
+	graphtest.WriteWav(t, in, 8000, 1, speechLike(800)) // 100 ms
 	out := filepath.Join(dir, "out.wav")
 	spec, err := graphs.ParseLine("wav-src path=" + graphs.Quote(in) + " loop=true ! wav-sink path=" + graphs.Quote(out))
 	if err != nil {
@@ -224,7 +177,7 @@ func TestWavSrcLoop(t *testing.T) {
 	if err := g.Stop(); err != nil {
 		t.Fatal(err)
 	}
-	_, _, pcm := readWav(t, out)
+	_, _, pcm := graphtest.ReadWav(t, out)
 	if len(pcm) != 4000 {
 		t.Fatalf("looped output has %d samples, want 4000", len(pcm))
 	}
@@ -294,7 +247,7 @@ func init() {
 
 func TestDecodeConcealsMissingFrames(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "o.wav")
-	g := runLine(t, "tone freqs=400 duration=300ms ! encode ! test-lose n=3 ! decode name=d ! wav-sink path="+graphs.Quote(path))
+	g := graphtest.Run(t, "tone freqs=400 duration=300ms ! encode ! test-lose n=3 ! decode name=d ! wav-sink path="+graphs.Quote(path))
 	var concealed float64
 	for _, x := range g.Stats()[3].Extra {
 		if x.Name == "concealed" {
@@ -304,7 +257,7 @@ func TestDecodeConcealsMissingFrames(t *testing.T) {
 	if concealed != 5 {
 		t.Fatalf("concealed = %v frames, want 5 of 15", concealed)
 	}
-	_, _, pcm := readWav(t, path)
+	_, _, pcm := graphtest.ReadWav(t, path)
 	if len(pcm) != 2400 {
 		t.Fatalf("output has %d samples, want 2400 (concealed frames keep their length)", len(pcm))
 	}

@@ -15,6 +15,7 @@ import (
 	_ "github.com/voxgraph/voxgraph/elements"
 	"github.com/voxgraph/voxgraph/elements/jitter"
 	"github.com/voxgraph/voxgraph/graphs"
+	"github.com/voxgraph/voxgraph/internal/graphtest"
 	"github.com/voxgraph/voxgraph/pipeline"
 )
 
@@ -189,22 +190,6 @@ func (r *rig) run(t testing.TB, limit time.Duration) {
 	t.Fatalf("graph still running at %s", limit)
 }
 
-func stat(t testing.TB, g *pipeline.Graph, element, name string) float64 {
-	t.Helper()
-	for _, s := range g.Stats() {
-		if s.Name != element {
-			continue
-		}
-		for _, x := range s.Extra {
-			if x.Name == name {
-				return x.Value
-			}
-		}
-	}
-	t.Fatalf("no stat %s.%s", element, name)
-	return 0
-}
-
 // scripted builds n packets from seq 65500 (so the 16-bit wrap is crossed)
 // arriving one per 20 ms, then applies the test's disorder.
 func scripted(n int, lost, dup []int, late map[int]time.Duration) []pkt {
@@ -358,6 +343,15 @@ func TestLateAndResyncedStreams(t *testing.T) {
 
 // An offline graph (frames without Arrival) runs on the media clock: the
 // jitter buffer is transparent, sample for sample.
+func stat(t testing.TB, g *pipeline.Graph, element, name string) float64 {
+	t.Helper()
+	v, ok := graphtest.Stat(g, element, name)
+	if !ok {
+		t.Fatalf("no stat %s.%s", element, name)
+	}
+	return v
+}
+
 func TestOfflineGraphIsTransparent(t *testing.T) {
 	dir := t.TempDir()
 	direct, buffered := filepath.Join(dir, "direct.wav"), filepath.Join(dir, "jb.wav")
@@ -365,17 +359,7 @@ func TestOfflineGraphIsTransparent(t *testing.T) {
 		"tone freqs=440 duration=1s ! encode ! decode ! wav-sink path=" + graphs.Quote(direct),
 		"tone freqs=440 duration=1s ! encode ! jitter name=jb target=60ms ! decode name=dec ! wav-sink path=" + graphs.Quote(buffered),
 	} {
-		spec, err := graphs.ParseLine(line)
-		if err != nil {
-			t.Fatal(err)
-		}
-		g, err := pipeline.Build(spec)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := g.Run(context.Background()); err != nil {
-			t.Fatal(err)
-		}
+		g := graphtest.Run(t, line)
 		if strings.Contains(line, "jitter") {
 			if c := stat(t, g, "dec", "concealed"); c != 0 {
 				t.Fatalf("concealed %v", c)

@@ -1,7 +1,6 @@
 package mix_test
 
 import (
-	"context"
 	"fmt"
 	"math"
 	"strings"
@@ -11,6 +10,7 @@ import (
 	_ "github.com/voxgraph/voxgraph/elements" // tone, null-sink
 	"github.com/voxgraph/voxgraph/elements/mix"
 	"github.com/voxgraph/voxgraph/graphs"
+	"github.com/voxgraph/voxgraph/internal/graphtest"
 	"github.com/voxgraph/voxgraph/pipeline"
 )
 
@@ -125,24 +125,6 @@ func (s *burstSrc) Tick(out *pipeline.Output) error {
 	return nil
 }
 
-// build builds and starts a graph from YAML.
-func build(t testing.TB, yaml string) *pipeline.Graph {
-	t.Helper()
-	spec, err := graphs.ParseYAML("test.yaml", []byte(yaml))
-	if err != nil {
-		t.Fatal(err)
-	}
-	g, err := pipeline.Build(spec)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := g.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { g.Stop() })
-	return g
-}
-
 func step(t testing.TB, g *pipeline.Graph, n int) {
 	t.Helper()
 	for range n {
@@ -206,4 +188,10 @@ func goertzel(x []int16, f, rate float64) float64 {
 
 func counters(c mix.Counters) string {
 	return fmt.Sprintf("%+v", c)
+}
+
+// build builds and starts a graph from YAML.
+func build(t testing.TB, yaml string) *pipeline.Graph {
+	t.Helper()
+	return graphtest.Start(t, graphtest.BuildYAML(t, yaml))
 }

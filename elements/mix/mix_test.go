@@ -10,6 +10,7 @@ import (
 
 	"github.com/voxgraph/voxgraph/dsp/level"
 	"github.com/voxgraph/voxgraph/graphs"
+	"github.com/voxgraph/voxgraph/internal/graphtest"
 	"github.com/voxgraph/voxgraph/pipeline"
 )
 
@@ -295,18 +296,7 @@ links:
 
 // TestNoInputs: a mix without participants still emits silence every tick.
 func TestNoInputs(t *testing.T) {
-	spec, err := graphs.ParseLine("mix name=m rate=16000 ! mixtest-sink name=s")
-	if err != nil {
-		t.Fatal(err)
-	}
-	g, err := pipeline.Build(spec)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := g.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	defer g.Stop()
+	g := graphtest.Start(t, graphtest.Build(t, "mix name=m rate=16000 ! mixtest-sink name=s"))
 	step(t, g, 10)
 	s := sink(t, g, "s")
 	if s.frames.Load() != 10 || s.bad.Load() != 0 || len(s.pcm) != 3200 || s.f != pipeline.PCM(16000, 1, 20*time.Millisecond) {

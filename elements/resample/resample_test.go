@@ -15,48 +15,9 @@ import (
 	_ "github.com/voxgraph/voxgraph/elements"
 	"github.com/voxgraph/voxgraph/elements/resample"
 	"github.com/voxgraph/voxgraph/graphs"
+	"github.com/voxgraph/voxgraph/internal/graphtest"
 	"github.com/voxgraph/voxgraph/pipeline"
 )
-
-func build(t testing.TB, line string) *pipeline.Graph {
-	t.Helper()
-	spec, err := graphs.ParseLine(line)
-	if err != nil {
-		t.Fatal(err)
-	}
-	g, err := pipeline.Build(spec)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return g
-}
-
-func runLine(t testing.TB, line string) *pipeline.Graph {
-	t.Helper()
-	g := build(t, line)
-	if err := g.Run(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	return g
-}
-
-func readWav(t testing.TB, path string) (rate, channels int, pcm []int16) {
-	t.Helper()
-	r, err := wav.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	buf := make([]int16, 4096)
-	for {
-		n, err := r.Read(buf)
-		pcm = append(pcm, buf[:n]...)
-		if err != nil {
-			break
-		}
-	}
-	return r.SampleRate(), r.Channels(), pcm
-}
 
 // sineFit is the least-squares fit of a·cos + b·sin at f to pcm[from:]; it
 // returns the amplitude and the RMS of what is left.
@@ -90,8 +51,8 @@ func TestGraphTone(t *testing.T) {
 		for _, out := range rates {
 			t.Run(fmt.Sprintf("%dto%d", in, out), func(t *testing.T) {
 				path := filepath.Join(t.TempDir(), "out.wav")
-				g := runLine(t, fmt.Sprintf("tone freqs=1000 rate=%d duration=1s ! resample name=r rate=%d ! wav-sink path=%s", in, out, graphs.Quote(path)))
-				rate, ch, pcm := readWav(t, path)
+				g := graphtest.Run(t, fmt.Sprintf("tone freqs=1000 rate=%d duration=1s ! resample name=r rate=%d ! wav-sink path=%s", in, out, graphs.Quote(path)))
+				rate, ch, pcm := graphtest.ReadWav(t, path)
 				if rate != out || ch != 1 || len(pcm) != out {
 					t.Fatalf("wav: %d Hz, %d channels, %d samples; want %d Hz mono, %d samples (1 s)", rate, ch, len(pcm), out, out)
 				}
@@ -131,9 +92,9 @@ func TestGraphAliasing(t *testing.T) {
 		{48000, 32000, "low", 17000, -50},
 	} {
 		path := filepath.Join(t.TempDir(), "out.wav")
-		runLine(t, fmt.Sprintf("tone freqs=%g level=-3.02 rate=%d duration=500ms ! resample rate=%d quality=%s ! wav-sink path=%s",
+		graphtest.Run(t, fmt.Sprintf("tone freqs=%g level=-3.02 rate=%d duration=500ms ! resample rate=%d quality=%s ! wav-sink path=%s",
 			tc.freq, tc.in, tc.out, tc.q, graphs.Quote(path)))
-		_, _, pcm := readWav(t, path)
+		_, _, pcm := graphtest.ReadWav(t, path)
 		got := level.DBov(level.RMS(pcm[tc.out/50:])) + 3.02 // relative to the input's level
 		if got > tc.maxDB {
 			t.Errorf("%d Hz at %d->%d (%s): output at %.1f dB, want ≤ %g dB", int(tc.freq), tc.in, tc.out, tc.q, got, tc.maxDB)
@@ -145,10 +106,10 @@ func TestGraphAliasing(t *testing.T) {
 func TestGraphPassThrough(t *testing.T) {
 	dir := t.TempDir()
 	a, b := filepath.Join(dir, "a.wav"), filepath.Join(dir, "b.wav")
-	runLine(t, "tone freqs=700,1900 rate=16000 duration=200ms ! wav-sink path="+graphs.Quote(a))
-	g := runLine(t, "tone freqs=700,1900 rate=16000 duration=200ms ! resample rate=16000 quality=high ! wav-sink path="+graphs.Quote(b))
-	_, _, want := readWav(t, a)
-	_, _, got := readWav(t, b)
+	graphtest.Run(t, "tone freqs=700,1900 rate=16000 duration=200ms ! wav-sink path="+graphs.Quote(a))
+	g := graphtest.Run(t, "tone freqs=700,1900 rate=16000 duration=200ms ! resample rate=16000 quality=high ! wav-sink path="+graphs.Quote(b))
+	_, _, want := graphtest.ReadWav(t, a)
+	_, _, got := graphtest.ReadWav(t, b)
 	if !slices.Equal(got, want) {
 		t.Error("resample rate=16000 changed 16 kHz audio")
 	}
@@ -176,8 +137,8 @@ func TestGraphStereo(t *testing.T) {
 	if err := w.Close(); err != nil {
 		t.Fatal(err)
 	}
-	runLine(t, fmt.Sprintf("wav-src path=%s ! resample rate=16000 ! wav-sink path=%s", graphs.Quote(in), graphs.Quote(out)))
-	rate, ch, got := readWav(t, out)
+	graphtest.Run(t, fmt.Sprintf("wav-src path=%s ! resample rate=16000 ! wav-sink path=%s", graphs.Quote(in), graphs.Quote(out)))
+	rate, ch, got := graphtest.ReadWav(t, out)
 	if rate != 16000 || ch != 2 || len(got) != 2*8000 {
 		t.Fatalf("%d Hz, %d channels, %d samples; want 16000 Hz stereo, 16000 samples", rate, ch, len(got))
 	}
@@ -246,7 +207,7 @@ func init() {
 // TestFlagsAndTimes checks that flags and timestamps survive, up and down.
 func TestFlagsAndTimes(t *testing.T) {
 	for _, tc := range []struct{ in, out int }{{8000, 48000}, {48000, 8000}, {32000, 48000}} {
-		g := runLine(t, fmt.Sprintf("tone rate=%d duration=300ms ! test-flagger ! resample rate=%d ! test-collector name=c", tc.in, tc.out))
+		g := graphtest.Run(t, fmt.Sprintf("tone rate=%d duration=300ms ! test-flagger ! resample rate=%d ! test-collector name=c", tc.in, tc.out))
 		el, _ := g.Element("c")
 		c := el.(*collector)
 		if len(c.flags) != 15 {
@@ -336,7 +297,7 @@ func TestBuildErrors(t *testing.T) {
 }
 
 func TestString(t *testing.T) {
-	g := build(t, "tone rate=8000 ! resample name=r rate=48000 quality=high ! null-sink")
+	g := graphtest.Build(t, "tone rate=8000 ! resample name=r rate=48000 quality=high ! null-sink")
 	el, _ := g.Element("r")
 	if got, want := fmt.Sprint(el), "resample 8000->48000 Hz quality=high"; got != want {
 		t.Errorf("String() = %q, want %q", got, want)
@@ -349,7 +310,7 @@ func TestString(t *testing.T) {
 // benchGraph steps a graph built from line once per op (one 20 ms frame),
 // after warming the frame pool, and reports allocations.
 func benchGraph(b *testing.B, line string) {
-	g := build(b, line)
+	g := graphtest.Build(b, line)
 	if err := g.Start(context.Background()); err != nil {
 		b.Fatal(err)
 	}

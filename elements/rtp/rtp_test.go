@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"fmt"
-	"log/slog"
 	"net"
 	"net/netip"
 	"path/filepath"
@@ -19,32 +18,23 @@ import (
 	_ "github.com/voxgraph/voxgraph/elements"
 	"github.com/voxgraph/voxgraph/elements/rtp"
 	"github.com/voxgraph/voxgraph/graphs"
+	"github.com/voxgraph/voxgraph/internal/graphtest"
 	"github.com/voxgraph/voxgraph/pipeline"
 )
 
 func build(t testing.TB, line string) *pipeline.Graph {
-	t.Helper()
-	spec, err := graphs.ParseLine(line)
-	if err != nil {
-		t.Fatal(err)
-	}
-	g, err := pipeline.Build(spec, pipeline.WithLogger(slog.New(slog.DiscardHandler)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return g
+	return graphtest.Build(t, line, graphtest.Quiet)
 }
 
+func readAll(t testing.TB, path string) []int16 {
+	_, _, pcm := graphtest.ReadWav(t, path)
+	return pcm
+}
+
+// stat is an element's measurement, or -1 when it has none by that name.
 func stat(g *pipeline.Graph, elem, name string) float64 {
-	for _, s := range g.Stats() {
-		if s.Name != elem {
-			continue
-		}
-		for _, x := range s.Extra {
-			if x.Name == name {
-				return x.Value
-			}
-		}
+	if v, ok := graphtest.Stat(g, elem, name); ok {
+		return v
 	}
 	return -1
 }
@@ -78,24 +68,6 @@ func receiver(t testing.TB, line string) (*pipeline.Graph, netip.AddrPort, chan 
 		done <- g.Stop()
 	}()
 	return g, addr, done
-}
-
-func readAll(t testing.TB, path string) []int16 {
-	t.Helper()
-	r, err := wav.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	var out []int16
-	buf := make([]int16, 4096)
-	for {
-		n, err := r.Read(buf)
-		out = append(out, buf[:n]...)
-		if err != nil {
-			return out
-		}
-	}
 }
 
 func TestRTPAndSRTPLoopback(t *testing.T) {
