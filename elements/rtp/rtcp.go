@@ -34,8 +34,7 @@ type RTCP struct {
 	Receiver string        `prop:"receiver" default:"" doc:"name of this session's rtp-src or srtp-src (for reception report blocks)"`
 	Interval time.Duration `prop:"interval" default:"5s" doc:"report interval (RFC 3550 recommends 5 s)"`
 	CNAME    string        `prop:"cname" default:"voxgraph" doc:"canonical name sent in SDES"`
-	Profile  string        `prop:"profile" default:"AES_CM_128_HMAC_SHA1_80" enum:"AES_CM_128_HMAC_SHA1_80,AES_CM_128_HMAC_SHA1_32,AES_256_CM_HMAC_SHA1_80,AES_256_CM_HMAC_SHA1_32,AEAD_AES_128_GCM,AEAD_AES_256_GCM" doc:"SRTCP protection profile, used when key is set"`
-	Key      string        `prop:"key" default:"" doc:"SRTCP master key and salt, inline:BASE64 (the session's SRTP key); empty: plain RTCP"`
+	Security
 
 	keys     *Keys
 	srtpCtx  *srtp.Context
@@ -109,14 +108,11 @@ func (r *RTCP) Negotiate(n *pipeline.Negotiation) error {
 		}
 		r.remote.Store(&rem)
 	}
-	r.keys = nil
-	if r.Key != "" {
-		k, err := ParseKeys(r.Profile, r.Key)
-		if err != nil {
-			return err
-		}
-		r.keys = &k
+	k, err := r.Security.keys(false, "")
+	if err != nil {
+		return err
 	}
+	r.keys = k
 	r.log = n.Logger
 	return nil
 }

@@ -22,12 +22,11 @@ import (
 // silence and codec changes, and timestamps offset from a random base that
 // keep the gaps of the frames' own timestamps.
 type Sink struct {
-	Remote  string `prop:"remote" doc:"destination host:port (numeric IP)"`
-	Local   string `prop:"local" default:"" doc:"local address to send from (host:port); empty picks one matching the destination"`
-	SSRC    uint32 `prop:"ssrc" default:"0" doc:"SSRC to send with; 0 picks a random one"`
-	PT      int    `prop:"pt" default:"-1" doc:"payload type; -1 keeps the frame's (from encode)"`
-	Profile string `prop:"profile" default:"AES_CM_128_HMAC_SHA1_80" enum:"AES_CM_128_HMAC_SHA1_80,AES_CM_128_HMAC_SHA1_32,AES_256_CM_HMAC_SHA1_80,AES_256_CM_HMAC_SHA1_32,AEAD_AES_128_GCM,AEAD_AES_256_GCM" doc:"SRTP protection profile (SDP crypto suite), used when key is set"`
-	Key     string `prop:"key" default:"" doc:"SRTP master key and salt in SDES form, inline:BASE64 (RFC 4568); empty sends plain RTP (srtp-sink requires it)"`
+	Remote string `prop:"remote" doc:"destination host:port (numeric IP)"`
+	Local  string `prop:"local" default:"" doc:"local address to send from (host:port); empty picks one matching the destination"`
+	SSRC   uint32 `prop:"ssrc" default:"0" doc:"SSRC to send with; 0 picks a random one"`
+	PT     int    `prop:"pt" default:"-1" doc:"payload type; -1 keeps the frame's (from encode)"`
+	Security
 
 	requireKey bool // srtp-sink
 
@@ -119,19 +118,9 @@ func (s *Sink) Negotiate(n *pipeline.Negotiation) error {
 	s.remote = r
 	s.log = n.Logger
 	s.clockRate = n.In[0].Rate
-	s.keys = nil
-	if s.Key == "" {
-		if s.requireKey {
-			return errors.New("key is required (key=inline:BASE64); use rtp-sink for plain RTP")
-		}
-		return nil
-	}
-	k, err := ParseKeys(s.Profile, s.Key)
-	if err != nil {
-		return err
-	}
-	s.keys = &k
-	return nil
+	k, err := s.Security.keys(s.requireKey, "rtp-sink")
+	s.keys = k
+	return err
 }
 
 // Start creates the SRTP context if keyed, opens the socket and picks SSRC

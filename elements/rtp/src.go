@@ -30,9 +30,8 @@ type Src struct {
 	PT      int           `prop:"pt" default:"-1" doc:"payload type to accept; -1: the codec's; other payload types are counted and dropped"`
 	SSRC    uint32        `prop:"ssrc" default:"0" doc:"SSRC to accept; 0 accepts any (a change of SSRC is passed on for the jitter buffer to resync)"`
 	Timeout time.Duration `prop:"timeout" default:"0s" doc:"end the stream after this long without a packet (0: never)"`
-	Profile string        `prop:"profile" default:"AES_CM_128_HMAC_SHA1_80" enum:"AES_CM_128_HMAC_SHA1_80,AES_CM_128_HMAC_SHA1_32,AES_256_CM_HMAC_SHA1_80,AES_256_CM_HMAC_SHA1_32,AEAD_AES_128_GCM,AEAD_AES_256_GCM" doc:"SRTP protection profile (SDP crypto suite), used when key is set"`
-	Key     string        `prop:"key" default:"" doc:"SRTP master key and salt in SDES form, inline:BASE64 (RFC 4568); empty receives plain RTP (srtp-src requires it)"`
-	Replay  int           `prop:"replay-window" default:"64" doc:"SRTP replay protection window in packets; replayed packets are counted and dropped (0 turns it off)"`
+	Security
+	Replay int `prop:"replay-window" default:"64" doc:"SRTP replay protection window in packets; replayed packets are counted and dropped (0 turns it off)"`
 
 	requireKey bool // srtp-src
 	conn       *net.UDPConn
@@ -102,21 +101,14 @@ func (s *Src) Negotiate(n *pipeline.Negotiation) error {
 }
 
 func (s *Src) parseKey() error {
-	s.keys = nil
-	if s.Key == "" {
-		if s.requireKey {
-			return errors.New("key is required (key=inline:BASE64); use rtp-src for plain RTP")
-		}
-		return nil
-	}
-	k, err := ParseKeys(s.Profile, s.Key)
+	k, err := s.Security.keys(s.requireKey, "rtp-src")
 	if err != nil {
 		return err
 	}
 	if s.Replay < 0 || s.Replay > 1<<15 {
 		return fmt.Errorf("replay-window %d out of range 0..32768", s.Replay)
 	}
-	s.keys = &k
+	s.keys = k
 	return nil
 }
 

@@ -78,3 +78,26 @@ func KeySaltLen(suite string) (int, error) {
 func Inline(key, salt []byte) string {
 	return "inline:" + base64.StdEncoding.EncodeToString(append(append([]byte(nil), key...), salt...))
 }
+
+// Security is the SRTP configuration shared by the RTP elements and rtcp:
+// embedded in their structs, its tagged fields become their `profile` and
+// `key` properties.
+type Security struct {
+	Profile string `prop:"profile" default:"AES_CM_128_HMAC_SHA1_80" enum:"AES_CM_128_HMAC_SHA1_80,AES_CM_128_HMAC_SHA1_32,AES_256_CM_HMAC_SHA1_80,AES_256_CM_HMAC_SHA1_32,AEAD_AES_128_GCM,AEAD_AES_256_GCM" doc:"SRTP protection profile (SDP crypto suite), used when key is set"`
+	Key     string `prop:"key" default:"" doc:"SRTP master key and salt in SDES form, inline:BASE64 (RFC 4568), also keying SRTCP; empty: plain RTP (srtp-src and srtp-sink require a key)"`
+}
+
+// keys parses the key; nil without one. required makes a missing key an error.
+func (c Security) keys(required bool, plain string) (*Keys, error) {
+	if c.Key == "" {
+		if required {
+			return nil, fmt.Errorf("key is required (key=inline:BASE64, see voxgraph keygen); use %s for plain RTP", plain)
+		}
+		return nil, nil
+	}
+	k, err := ParseKeys(c.Profile, c.Key)
+	if err != nil {
+		return nil, err
+	}
+	return &k, nil
+}
