@@ -267,3 +267,43 @@ func TestKeyRequirements(t *testing.T) {
 		}
 	}
 }
+
+// TestSymmetricRTP: B knows only its own port. A sends from its receiving
+// socket (via=rx); B learns A's address from A's packets and answers there,
+// from its own receiving port. Both hear each other.
+func TestSymmetricRTP(t *testing.T) {
+	bPort := freePort(t)
+	b := build(t, fmt.Sprintf("rtp-src name=rx listen=127.0.0.1:%d timeout=400ms ! decode ! null-sink name=heard "+
+		" tone duration=1s realtime=true ! encode ! rtp-sink name=tx via=rx", bPort))
+	a := build(t, fmt.Sprintf("rtp-src name=rx listen=127.0.0.1:0 timeout=400ms ! decode ! null-sink name=heard "+
+		" tone duration=1s realtime=true ! encode ! rtp-sink name=tx via=rx remote=127.0.0.1:%d", bPort))
+	errs := make(chan error, 2)
+	for _, g := range []*pipeline.Graph{b, a} {
+		go func() { errs <- g.Run(context.Background()) }()
+	}
+	for range 2 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	heard := func(g *pipeline.Graph) uint64 {
+		for _, s := range g.Stats() {
+			if s.Name == "heard" {
+				return s.In
+			}
+		}
+		return 0
+	}
+	if n := heard(b); n < 45 {
+		t.Fatalf("B heard %d frames of A's 50", n)
+	}
+	// B could only answer once it had heard A: it skips what it could not send.
+	if n := heard(a); n < 40 {
+		t.Fatalf("A heard %d frames from B (B not_sent=%v)", n, stat(b, "tx", "not_sent"))
+	}
+	ea, _ := a.Element("rx")
+	eb, _ := b.Element("rx")
+	if from, _ := eb.(*rtp.Src).Remote(); from != ea.(*rtp.Src).LocalAddr() {
+		t.Fatalf("B heard A from %v, want A's receiving socket %v", from, ea.(*rtp.Src).LocalAddr())
+	}
+}

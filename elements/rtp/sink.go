@@ -22,7 +22,8 @@ import (
 // silence and codec changes, and timestamps offset from a random base that
 // keep the gaps of the frames' own timestamps.
 type Sink struct {
-	Remote string `prop:"remote" doc:"destination host:port (numeric IP)"`
+	Remote string `prop:"remote" doc:"destination host:port (numeric IP); with via, only the first destination and may be empty"`
+	Via    string `prop:"via" default:"" doc:"name of an rtp-src in this graph: send from its socket (the same local port) and, once it has received, to the address its packets come from (symmetric RTP, RFC 4961)"`
 	Local  string `prop:"local" default:"" doc:"local address to send from (host:port); empty picks one matching the destination"`
 	SSRC   uint32 `prop:"ssrc" default:"0" doc:"SSRC to send with; 0 picks a random one"`
 	PT     int    `prop:"pt" default:"-1" doc:"payload type; -1 keeps the frame's (from encode)"`
@@ -39,6 +40,7 @@ type Sink struct {
 	tsBase    uint32
 	started   bool
 	srtpCtx   *srtp.Context
+	via       *Src
 	clockRate int
 	keys      *Keys
 	log       *slog.Logger
@@ -100,12 +102,19 @@ func init() {
 
 // Negotiate checks the addresses.
 func (s *Sink) Negotiate(n *pipeline.Negotiation) error {
-	if s.Remote == "" {
-		return errors.New("remote is required (remote=HOST:PORT)")
+	s.remote = netip.AddrPort{}
+	switch {
+	case s.Remote != "":
+		r, err := netip.ParseAddrPort(s.Remote)
+		if err != nil || r.Port() == 0 {
+			return fmt.Errorf("remote %q: want host:port with a numeric IP and a port (e.g. 127.0.0.1:40000)", s.Remote)
+		}
+		s.remote = r
+	case s.Via == "":
+		return errors.New("remote is required (remote=HOST:PORT), or via=RTP-SRC for symmetric RTP")
 	}
-	r, err := netip.ParseAddrPort(s.Remote)
-	if err != nil || r.Port() == 0 {
-		return fmt.Errorf("remote %q: want host:port with a numeric IP and a port (e.g. 127.0.0.1:40000)", s.Remote)
+	if s.Via != "" && s.Local != "" {
+		return errors.New("set local or via, not both: with via the sink sends from the rtp-src's socket")
 	}
 	if s.Local != "" {
 		if _, err := netip.ParseAddrPort(s.Local); err != nil {
@@ -115,7 +124,6 @@ func (s *Sink) Negotiate(n *pipeline.Negotiation) error {
 	if s.PT < -1 || s.PT > 127 {
 		return fmt.Errorf("pt %d out of range 0..127", s.PT)
 	}
-	s.remote = r
 	s.log = n.Logger
 	s.clockRate = n.In[0].Rate
 	k, err := s.Security.keys(s.requireKey, "rtp-sink")
@@ -125,8 +133,18 @@ func (s *Sink) Negotiate(n *pipeline.Negotiation) error {
 
 // Start creates the SRTP context if keyed, opens the socket and picks SSRC
 // and timestamp base.
-func (s *Sink) Start(context.Context, *pipeline.Injector) error {
+func (s *Sink) Start(_ context.Context, in *pipeline.Injector) error {
 	s.srtpCtx = nil
+	s.via = nil
+	if s.Via != "" {
+		e, ok := in.Element(s.Via)
+		if !ok {
+			return fmt.Errorf("via %q: no such element in this graph", s.Via)
+		}
+		if s.via, ok = e.(*Src); !ok {
+			return fmt.Errorf("via %q is not an rtp-src or srtp-src", s.Via)
+		}
+	}
 	if s.keys != nil {
 		c, err := srtp.CreateContext(s.keys.Key, s.keys.Salt, s.keys.Profile)
 		if err != nil {
@@ -134,15 +152,17 @@ func (s *Sink) Start(context.Context, *pipeline.Injector) error {
 		}
 		s.srtpCtx = c
 	}
-	var laddr *net.UDPAddr
-	if s.Local != "" {
-		laddr = net.UDPAddrFromAddrPort(netip.MustParseAddrPort(s.Local))
+	if s.via == nil {
+		var laddr *net.UDPAddr
+		if s.Local != "" {
+			laddr = net.UDPAddrFromAddrPort(netip.MustParseAddrPort(s.Local))
+		}
+		conn, err := net.ListenUDP("udp", laddr)
+		if err != nil {
+			return fmt.Errorf("rtp-sink socket: %w", err)
+		}
+		s.conn = conn
 	}
-	conn, err := net.ListenUDP("udp", laddr)
-	if err != nil {
-		return fmt.Errorf("rtp-sink socket: %w", err)
-	}
-	s.conn = conn
 	var r [8]byte
 	if _, err := rand.Read(r[:]); err != nil {
 		return err
@@ -155,7 +175,7 @@ func (s *Sink) Start(context.Context, *pipeline.Injector) error {
 	s.ssrcNow.Store(s.SSRC)
 	s.buf = make([]byte, 0, maxPacket)
 	s.enc = make([]byte, 0, maxPacket+32)
-	s.log.Info("sending RTP", "remote", s.remote.String(), "ssrc", s.SSRC, "srtp", s.srtpCtx != nil)
+	s.log.Info("sending RTP", "remote", s.remote.String(), "via", s.Via, "ssrc", s.SSRC, "srtp", s.srtpCtx != nil)
 	return nil
 }
 
@@ -170,7 +190,12 @@ func (s *Sink) Stop() error {
 }
 
 // LocalAddr is the address packets are sent from (valid after Start).
-func (s *Sink) LocalAddr() netip.AddrPort { return s.conn.LocalAddr().(*net.UDPAddr).AddrPort() }
+func (s *Sink) LocalAddr() netip.AddrPort {
+	if s.via != nil {
+		return s.via.LocalAddr()
+	}
+	return s.conn.LocalAddr().(*net.UDPAddr).AddrPort()
+}
 
 // SSRCValue is the SSRC in use (valid after Start).
 func (s *Sink) SSRCValue() uint32 { return s.SSRC }
@@ -215,7 +240,18 @@ func (s *Sink) Process(_ int, f *pipeline.Frame, out *pipeline.Output) error {
 		}
 		pkt = enc
 	}
-	if _, err := s.conn.WriteToUDPAddrPort(pkt, s.remote); err != nil {
+	conn, dst := s.conn, s.remote
+	if s.via != nil {
+		conn = s.via.conn // set in its Start, which ran before any tick
+		if learned, ok := s.via.Remote(); ok {
+			dst = learned
+		}
+	}
+	if conn == nil || !dst.IsValid() {
+		s.skipped.Add(1) // symmetric RTP with nothing heard yet: no destination
+		return nil
+	}
+	if _, err := conn.WriteToUDPAddrPort(pkt, dst); err != nil {
 		// A send error (ICMP unreachable, full buffer) loses this packet, not the call.
 		s.sendErrors.Add(1)
 		return nil
