@@ -220,7 +220,10 @@ func TestStdGraphsBuild(t *testing.T) {
 	}
 	w.Write(make([]int16, 800))
 	w.Close()
-	vars := map[string]string{"in": in, "out": filepath.Join(dir, "out.wav")}
+	vars := map[string]string{"in": in, "out": filepath.Join(dir, "out.wav"),
+		// the b2bua template's per-call variables
+		"a_local": "127.0.0.1:0", "b_local": "127.0.0.1:0", "a_codec": "PCMU", "a_pt": "0", "b_codec": "PCMA", "b_pt": "8",
+		"a_rate": "8000", "b_rate": "8000", "a_remote": "127.0.0.1:4000", "b_remote": "127.0.0.1:4002"}
 	for _, name := range graphs.StdNames() {
 		t.Run(name, func(t *testing.T) {
 			if err := validate("std:"+name, vars); err != nil {
