@@ -1,0 +1,246 @@
+package sip
+
+import (
+	"errors"
+	"fmt"
+	"net/netip"
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/voxgraph/voxgraph/codecs"
+)
+
+// Config is the gateway's configuration, read from YAML (see ExampleConfig).
+type Config struct {
+	// Listen lists the SIP listeners as transport → host:port.
+	Listen []Listener `yaml:"listen"`
+	// Media says where RTP ports come from.
+	Media MediaConfig `yaml:"media"`
+	// Codecs is the default codec preference list, by registry name.
+	Codecs []string `yaml:"codecs"`
+	// Routes are tried in order; the first that matches decides.
+	Routes []Route `yaml:"routes"`
+	// UserAgent is the User-Agent and Server header value.
+	UserAgent string `yaml:"user_agent"`
+}
+
+// Listener is one SIP listening socket.
+type Listener struct {
+	Transport string `yaml:"transport"` // udp or tcp
+	Addr      string `yaml:"addr"`      // host:port
+}
+
+// MediaConfig configures RTP.
+type MediaConfig struct {
+	Address    string        `yaml:"address"`     // IP put in SDP and bound for RTP
+	Ports      string        `yaml:"ports"`       // "40000-49999"
+	RTPTimeout time.Duration `yaml:"rtp_timeout"` // hang up after this long without RTP on a leg
+	SRTP       string        `yaml:"srtp"`        // "optional" (answer SDES when offered) or "required"
+}
+
+// Route is one routing rule: conditions (all must match; an empty condition
+// matches anything) and an action.
+type Route struct {
+	Name string `yaml:"name"`
+	// Conditions: Go regular expressions.
+	RequestURI string `yaml:"request_uri"`
+	From       string `yaml:"from"`
+	To         string `yaml:"to"`
+	Source     string `yaml:"source"` // matched against the sender's ip:port
+	// Actions: exactly one.
+	Forward string `yaml:"forward"` // target URI; $1.. expand request_uri groups
+	Reject  int    `yaml:"reject"`  // SIP status code
+	// Codecs overrides the default preference list for calls on this route
+	// (the outbound leg is offered only these: a G.711-only trunk stays G.711-only).
+	Codecs []string `yaml:"codecs"`
+
+	reqURI, from, to, source *regexp.Regexp
+}
+
+// ExampleConfig is a commented configuration (voxgraph gateway --example-config).
+const ExampleConfig = `# voxgraph gateway configuration.
+# SIP listeners: transport (udp or tcp) and host:port.
+listen:
+  - {transport: udp, addr: "127.0.0.1:5060"}
+  - {transport: tcp, addr: "127.0.0.1:5060"}
+
+# Media: the address put in SDP and bound for RTP, the RTP port range (even
+# ports for RTP, the odd one above for RTCP), how long a leg may be silent
+# before the call is hung up, and SRTP policy: optional (SDES answered when
+# offered) or required (calls without a=crypto get 488).
+media:
+  address: 127.0.0.1
+  ports: 40000-49999
+  rtp_timeout: 30s
+  srtp: optional
+
+# Default codec preference for both legs. When the legs end up with
+# different codecs the call is transcoded.
+codecs: [PCMU, PCMA]
+
+# Routes, first match wins. Conditions are Go regular expressions matched
+# against the request URI, From and To URIs and the sender's ip:port; $1, $2
+# in forward are the request URI's groups.
+routes:
+  - name: pbx
+    request_uri: '^sip:(\d+)@'
+    forward: 'sip:$1@127.0.0.1:5070'
+    codecs: [PCMA, PCMU]      # this trunk speaks G.711 only
+  - name: everything-else
+    reject: 404
+`
+
+// LoadConfig reads and checks a configuration file.
+func LoadConfig(path string) (*Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("gateway config: %w", err)
+	}
+	return ParseConfig(path, data)
+}
+
+// ParseConfig parses and checks configuration YAML; errors name the file.
+func ParseConfig(name string, data []byte) (*Config, error) {
+	var c Config
+	dec := yaml.NewDecoder(strings.NewReader(string(data)))
+	dec.KnownFields(true)
+	if err := dec.Decode(&c); err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	if err := c.check(); err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	return &c, nil
+}
+
+// Defaults fills what the configuration leaves out.
+func (c *Config) defaults() {
+	if c.Media.Address == "" {
+		c.Media.Address = "127.0.0.1"
+	}
+	if c.Media.Ports == "" {
+		c.Media.Ports = "40000-49999"
+	}
+	if c.Media.RTPTimeout == 0 {
+		c.Media.RTPTimeout = 30 * time.Second
+	}
+	if c.Media.SRTP == "" {
+		c.Media.SRTP = "optional"
+	}
+	if len(c.Codecs) == 0 {
+		c.Codecs = []string{"PCMU", "PCMA"}
+	}
+	if c.UserAgent == "" {
+		c.UserAgent = "voxgraph"
+	}
+}
+
+func (c *Config) check() error {
+	c.defaults()
+	var errs []error
+	for i, l := range c.Listen {
+		if l.Transport != "udp" && l.Transport != "tcp" {
+			errs = append(errs, fmt.Errorf("listen[%d]: transport %q: want udp or tcp", i, l.Transport))
+		}
+		if _, err := netip.ParseAddrPort(l.Addr); err != nil {
+			errs = append(errs, fmt.Errorf("listen[%d]: addr %q: want ip:port", i, l.Addr))
+		}
+	}
+	if _, err := netip.ParseAddr(c.Media.Address); err != nil {
+		errs = append(errs, fmt.Errorf("media.address %q: want an IP address", c.Media.Address))
+	}
+	if _, _, err := c.portRange(); err != nil {
+		errs = append(errs, err)
+	}
+	if c.Media.SRTP != "optional" && c.Media.SRTP != "required" {
+		errs = append(errs, fmt.Errorf("media.srtp %q: want optional or required", c.Media.SRTP))
+	}
+	errs = append(errs, checkCodecs("codecs", c.Codecs)...)
+	for i := range c.Routes {
+		r := &c.Routes[i]
+		where := fmt.Sprintf("routes[%d]", i)
+		if r.Name != "" {
+			where += " (" + r.Name + ")"
+		}
+		for _, f := range []struct {
+			src string
+			dst **regexp.Regexp
+			key string
+		}{{r.RequestURI, &r.reqURI, "request_uri"}, {r.From, &r.from, "from"}, {r.To, &r.to, "to"}, {r.Source, &r.source, "source"}} {
+			if f.src == "" {
+				continue
+			}
+			re, err := regexp.Compile(f.src)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("%s: %s: %v", where, f.key, err))
+				continue
+			}
+			*f.dst = re
+		}
+		switch {
+		case r.Forward != "" && r.Reject != 0:
+			errs = append(errs, fmt.Errorf("%s: give forward or reject, not both", where))
+		case r.Forward == "" && r.Reject == 0:
+			errs = append(errs, fmt.Errorf("%s: needs an action: forward: URI or reject: CODE", where))
+		case r.Reject != 0 && (r.Reject < 400 || r.Reject > 699):
+			errs = append(errs, fmt.Errorf("%s: reject %d: want a 4xx, 5xx or 6xx status", where, r.Reject))
+		}
+		errs = append(errs, checkCodecs(where+": codecs", r.Codecs)...)
+	}
+	return errors.Join(errs...)
+}
+
+func checkCodecs(where string, names []string) []error {
+	var errs []error
+	for _, n := range names {
+		if _, ok := codecs.Default.Lookup(n); !ok {
+			errs = append(errs, fmt.Errorf("%s: unknown codec %q (known: %s)", where, n, strings.Join(codecs.Default.Names(), ", ")))
+		}
+	}
+	return errs
+}
+
+func (c *Config) portRange() (int, int, error) {
+	lo, hi, ok := strings.Cut(c.Media.Ports, "-")
+	a, err1 := strconv.Atoi(strings.TrimSpace(lo))
+	b, err2 := strconv.Atoi(strings.TrimSpace(hi))
+	if !ok || err1 != nil || err2 != nil || a < 1024 || b > 65534 || a >= b {
+		return 0, 0, fmt.Errorf("media.ports %q: want a range like 40000-49999 within 1024-65534", c.Media.Ports)
+	}
+	return a, b, nil
+}
+
+// Match reports whether the route applies to a request, and the request
+// URI's submatches for expanding Forward.
+func (r *Route) Match(requestURI, from, to, source string) ([]string, bool) {
+	var groups []string
+	if r.reqURI != nil {
+		groups = r.reqURI.FindStringSubmatch(requestURI)
+		if groups == nil {
+			return nil, false
+		}
+	}
+	for _, c := range []struct {
+		re *regexp.Regexp
+		s  string
+	}{{r.from, from}, {r.to, to}, {r.source, source}} {
+		if c.re != nil && !c.re.MatchString(c.s) {
+			return nil, false
+		}
+	}
+	return groups, true
+}
+
+// Target expands $1, $2 … in Forward with the request URI's groups.
+func (r *Route) Target(groups []string) string {
+	out := r.Forward
+	for i := len(groups) - 1; i >= 1; i-- {
+		out = strings.ReplaceAll(out, "$"+strconv.Itoa(i), groups[i])
+	}
+	return out
+}

@@ -1,0 +1,40 @@
+package sip
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestExampleConfigParses(t *testing.T) {
+	c, err := ParseConfig("example", []byte(ExampleConfig))
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, ok := c.Routes[0].Match("sip:1234@gw.example", "sip:a@b", "sip:1234@gw", "127.0.0.1:5060")
+	if !ok || c.Routes[0].Target(g) != "sip:1234@127.0.0.1:5070" {
+		t.Fatalf("route 0: ok=%v target=%q", ok, c.Routes[0].Target(g))
+	}
+	if _, ok := c.Routes[0].Match("sip:alice@gw", "", "", ""); ok {
+		t.Fatal("route 0 matched a non-numeric user")
+	}
+}
+
+func TestConfigErrors(t *testing.T) {
+	tests := []struct{ yaml, want string }{
+		{"listen: [{transport: sctp, addr: '127.0.0.1:5060'}]", "transport \"sctp\""},
+		{"media: {ports: '5000'}", "media.ports"},
+		{"media: {srtp: maybe}", "media.srtp"},
+		{"codecs: [PCMX]", "unknown codec \"PCMX\""},
+		{"routes: [{forward: 'sip:x@y', reject: 404}]", "not both"},
+		{"routes: [{name: r}]", "needs an action"},
+		{"routes: [{reject: 200}]", "want a 4xx"},
+		{"routes: [{request_uri: '(', reject: 404}]", "request_uri"},
+		{"lisen: []", "field lisen not found"},
+	}
+	for _, tc := range tests {
+		_, err := ParseConfig("gw.yaml", []byte(tc.yaml))
+		if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.HasPrefix(err.Error(), "gw.yaml") {
+			t.Errorf("%s: error %v, want %q", tc.yaml, err, tc.want)
+		}
+	}
+}
