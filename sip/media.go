@@ -1,0 +1,146 @@
+package sip
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/netip"
+	"strconv"
+	"time"
+
+	"github.com/voxgraph/voxgraph/codecs"
+	"github.com/voxgraph/voxgraph/graphs"
+	"github.com/voxgraph/voxgraph/pipeline"
+)
+
+// Leg is what offer/answer settled for one side of a call: the codec, the
+// addresses, and SRTP keys when used.
+type Leg struct {
+	Codec     string         // registry name, e.g. "PCMU"
+	PT        uint8          // payload type agreed in SDP
+	Local     netip.AddrPort // where we receive RTP
+	Remote    netip.AddrPort // where the peer receives RTP (may be unknown: symmetric RTP learns it)
+	RxKey     string         // the peer's SDES key (we decrypt with it); "" for plain RTP
+	TxKey     string         // our SDES key; "" for plain RTP
+	SRTPSuite string         // crypto suite of both keys
+}
+
+// rate is the PCM sample rate of the leg's codec.
+func (l Leg) rate() (int, error) {
+	f, ok := codecs.Default.Lookup(l.Codec)
+	if !ok {
+		return 0, fmt.Errorf("codec %q is not registered", l.Codec)
+	}
+	return f.SampleRate, nil
+}
+
+func (l Leg) remote() string {
+	if l.Remote.IsValid() {
+		return l.Remote.String()
+	}
+	return ""
+}
+
+// callVars fills the b2bua template's variables for legs a and b.
+func callVars(a, b Leg, rtpTimeout time.Duration) (map[string]string, error) {
+	ar, err := a.rate()
+	if err != nil {
+		return nil, err
+	}
+	br, err := b.rate()
+	if err != nil {
+		return nil, err
+	}
+	v := map[string]string{"rtp_timeout": rtpTimeout.String()}
+	for prefix, l := range map[string]Leg{"a": a, "b": b} {
+		v[prefix+"_local"] = l.Local.String()
+		v[prefix+"_remote"] = l.remote()
+		v[prefix+"_codec"] = l.Codec
+		v[prefix+"_pt"] = strconv.Itoa(int(l.PT))
+		v[prefix+"_rx_key"] = l.RxKey
+		v[prefix+"_tx_key"] = l.TxKey
+	}
+	v["a_rate"], v["b_rate"] = strconv.Itoa(ar), strconv.Itoa(br)
+	return v, nil
+}
+
+// buildCallGraph builds the b2bua template for a call between legs a and b.
+func buildCallGraph(name string, a, b Leg, rtpTimeout time.Duration, log *slog.Logger) (*pipeline.Graph, error) {
+	vars, err := callVars(a, b, rtpTimeout)
+	if err != nil {
+		return nil, err
+	}
+	spec, err := graphs.Resolve("std:b2bua", vars)
+	if err != nil {
+		return nil, err
+	}
+	for i := range spec.Elements {
+		if spec.Elements[i].Type == "rtp-src" || spec.Elements[i].Type == "rtp-sink" {
+			setSuite(&spec.Elements[i], a, b)
+		}
+	}
+	spec.Name = name
+	return pipeline.Build(spec, pipeline.WithLogger(log))
+}
+
+// setSuite sets the SRTP profile of a keyed rtp-src/rtp-sink from its leg.
+func setSuite(e *pipeline.ElementSpec, a, b Leg) {
+	leg := a
+	if e.Name[0] == 'b' {
+		leg = b
+	}
+	if leg.SRTPSuite == "" {
+		return
+	}
+	e.Props = append(e.Props, pipeline.PropSpec{Key: "profile", Value: leg.SRTPSuite})
+}
+
+// phoneGraph is the media of a user agent's call: it plays a WAV file (or
+// silence) to the peer and records what it hears. Built in Go rather than
+// from a template because its shape depends on the options.
+func phoneGraph(name string, l Leg, play, record string, loop bool, rtpTimeout time.Duration, log *slog.Logger) (*pipeline.Graph, error) {
+	rate, err := l.rate()
+	if err != nil {
+		return nil, err
+	}
+	key := func(k string) string {
+		if k == "" {
+			return ""
+		}
+		s := " key=" + graphs.Quote(k)
+		if l.SRTPSuite != "" {
+			s += " profile=" + l.SRTPSuite
+		}
+		return s
+	}
+	src := fmt.Sprintf("tone freqs=1000 level=-120 realtime=true rate=%d", rate) // silence, paced
+	if play != "" {
+		src = fmt.Sprintf("wav-src path=%s realtime=true loop=%v ! resample rate=%d", graphs.Quote(play), loop, rate)
+	}
+	remote := ""
+	if l.Remote.IsValid() {
+		remote = " remote=" + l.Remote.String()
+	}
+	line := fmt.Sprintf("%s ! encode codec=%s pt=%d ! rtp-sink name=tx via=rx%s%s", src, l.Codec, l.PT, remote, key(l.TxKey))
+	sink := "null-sink"
+	if record != "" {
+		sink = "wav-sink name=rec path=" + graphs.Quote(record)
+	}
+	line += fmt.Sprintf("  rtp-src name=rx listen=%s codec=%s pt=%d timeout=%s%s ! jitter name=jb ! decode name=dec ! level name=heard ! %s",
+		l.Local, l.Codec, l.PT, rtpTimeout, key(l.RxKey), sink)
+	spec, err := graphs.ParseLine(line)
+	if err != nil {
+		return nil, fmt.Errorf("phone graph: %w", err)
+	}
+	spec.Name = name
+	return pipeline.Build(spec, pipeline.WithLogger(log))
+}
+
+// runGraph starts g on the scheduler and returns when it has started.
+func runGraph(ctx context.Context, g *pipeline.Graph, s *pipeline.Scheduler) error {
+	if err := g.Start(ctx); err != nil {
+		return err
+	}
+	s.Add(g)
+	return nil
+}
