@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/voxgraph/voxgraph/codecs"
+	_ "github.com/voxgraph/voxgraph/codecs/g722" // G.722, pure Go
 	"github.com/voxgraph/voxgraph/pipeline"
 )
 

@@ -27,6 +27,8 @@ fi
 # CI=true a peer that cannot be installed fails the run, it is never skipped).
 need_pkgs=()
 command -v gst-launch-1.0 >/dev/null || need_pkgs+=(gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad)
+command -v ffmpeg >/dev/null || need_pkgs+=(ffmpeg)        # G.722 cross-decoding
+command -v sipp >/dev/null || need_pkgs+=(sip-tester)      # SIPp, the gateway's SIP peer
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   if command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
     step "installing ${need_pkgs[*]}"
@@ -34,7 +36,7 @@ if [ ${#need_pkgs[@]} -gt 0 ]; then
   elif [ "${CI:-}" = true ]; then
     echo "missing ${need_pkgs[*]} and cannot install them (need root and apt-get)"; exit 1
   else
-    echo "note: ${need_pkgs[*]} missing: the GStreamer interop tests will be skipped"
+    echo "note: ${need_pkgs[*]} missing: the interoperability tests that need them will be skipped"
   fi
 fi
 
