@@ -61,7 +61,9 @@ func newEndpoint(name, udpAddr, tcpAddr string, log *slog.Logger) (*endpoint, er
 	e.contact = sip.ContactHeader{Address: sip.Uri{Host: bound.Addr().String(), Port: int(bound.Port())}}
 	e.dsrv = sipgo.NewDialogServerCache(cli, e.contact)
 	e.dcli = sipgo.NewDialogClientCache(cli, e.contact)
-	e.closers = append(e.closers, ua.Close)
+	// Closed in reverse order: our listening sockets first (sipgo does not
+	// close sockets it was handed), then the transaction layer.
+	e.closers = append(e.closers, ua.Close, pc.Close)
 	e.serve(func() error { return srv.ServeUDP(pc) })
 	if tcpAddr != "" {
 		l, err := net.Listen("tcp", tcpAddr)

@@ -1,0 +1,356 @@
+package sip
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"net/netip"
+	"sync"
+	"time"
+
+	"github.com/emiago/sipgo"
+	"github.com/emiago/sipgo/sip"
+
+	"github.com/voxgraph/voxgraph/pipeline"
+	"github.com/voxgraph/voxgraph/sip/sdp"
+)
+
+// PhoneConfig configures a Phone.
+type PhoneConfig struct {
+	Listen     string              // SIP UDP address, ip:port (port 0 picks one)
+	Ports      *Ports              // RTP ports; nil: 127.0.0.1, 42000-42999
+	Codecs     []string            // preference list, e.g. ["PCMU"]
+	SRTP       sdp.SRTPPolicy      // offer/accept SDES SRTP
+	Play       string              // WAV file played to the peer; "" sends silence
+	Loop       bool                // loop the file
+	Record     string              // WAV file of what the peer sends; "" records nothing
+	RTPTimeout time.Duration       // hang up after this long without RTP (default 10s)
+	UserAgent  string              // User-Agent header
+	User       string              // user part of From and Contact (default "phone")
+	Logger     *slog.Logger        // nil: slog.Default()
+	Scheduler  *pipeline.Scheduler // shared scheduler; nil: the phone runs its own
+}
+
+// Phone is a SIP user agent with media: it places calls (Call) and answers
+// incoming ones, playing a file and recording what it hears. It is the UA
+// behind `voxgraph call`, the demo's caller and callee, and the gateway's
+// integration tests.
+type Phone struct {
+	cfg   PhoneConfig
+	ep    *endpoint
+	ports *Ports
+	sched *pipeline.Scheduler
+	own   bool // sched is ours to close
+	log   *slog.Logger
+
+	mu       sync.Mutex
+	calls    map[*Call]bool
+	answered chan *Call
+}
+
+// Call is one call of a Phone.
+type Call struct {
+	// Negotiated is what SDP settled.
+	Negotiated sdp.Negotiated
+	// Graph is the call's media graph.
+	Graph *pipeline.Graph
+
+	phone  *Phone
+	port   int
+	hangup func(context.Context) error
+	dlgCtx context.Context
+	once   sync.Once
+	done   chan struct{}
+	reason string
+}
+
+// NewPhone starts a phone listening for SIP.
+func NewPhone(cfg PhoneConfig) (*Phone, error) {
+	if cfg.Listen == "" {
+		cfg.Listen = "127.0.0.1:0"
+	}
+	if len(cfg.Codecs) == 0 {
+		cfg.Codecs = []string{"PCMU", "PCMA"}
+	}
+	if cfg.RTPTimeout == 0 {
+		cfg.RTPTimeout = 10 * time.Second
+	}
+	if cfg.User == "" {
+		cfg.User = "phone"
+	}
+	if cfg.UserAgent == "" {
+		cfg.UserAgent = "voxgraph-phone"
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	p := &Phone{cfg: cfg, ports: cfg.Ports, log: cfg.Logger, calls: map[*Call]bool{}, answered: make(chan *Call, 16)}
+	if p.ports == nil {
+		ports, err := NewPorts(netip.MustParseAddr("127.0.0.1"), 42000, 42999)
+		if err != nil {
+			return nil, err
+		}
+		p.ports = ports
+	}
+	ep, err := newEndpoint(cfg.UserAgent, cfg.Listen, "", p.log)
+	if err != nil {
+		return nil, err
+	}
+	p.ep = ep
+	p.sched = cfg.Scheduler
+	if p.sched == nil {
+		p.sched = pipeline.NewScheduler()
+		p.sched.Start()
+		p.own = true
+	}
+	ep.srv.OnInvite(p.onInvite)
+	ep.srv.OnAck(func(req *sip.Request, tx sip.ServerTransaction) { _ = ep.dsrv.ReadAck(req, tx) })
+	ep.srv.OnBye(func(req *sip.Request, tx sip.ServerTransaction) {
+		if err := ep.dsrv.ReadBye(req, tx); err == nil {
+			return
+		}
+		if err := ep.dcli.ReadBye(req, tx); err != nil {
+			respond(tx, req, sip.StatusCallTransactionDoesNotExists, "Call/Transaction Does Not Exist")
+		}
+	})
+	ep.srv.OnOptions(func(req *sip.Request, tx sip.ServerTransaction) { respond(tx, req, sip.StatusOK, "OK") })
+	return p, nil
+}
+
+// Addr is the phone's SIP address.
+func (p *Phone) Addr() netip.AddrPort { return p.ep.addr }
+
+// URI is the phone's SIP URI.
+func (p *Phone) URI() string {
+	u := p.ep.uri(p.cfg.User)
+	return u.String()
+}
+
+// Answered delivers calls the phone has answered.
+func (p *Phone) Answered() <-chan *Call { return p.answered }
+
+// Close hangs up every call and stops the phone.
+func (p *Phone) Close() error {
+	p.mu.Lock()
+	calls := make([]*Call, 0, len(p.calls))
+	for c := range p.calls {
+		calls = append(calls, c)
+	}
+	p.mu.Unlock()
+	for _, c := range calls {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		c.Hangup(ctx)
+		cancel()
+	}
+	if p.own {
+		p.sched.Close()
+	}
+	return p.ep.Close()
+}
+
+func (p *Phone) offerParams(port int) (sdp.OfferParams, error) {
+	op := sdp.OfferParams{SessionID: rand.Uint64() >> 1, Version: 1, Addr: p.ports.Addr(), Port: port,
+		Codecs: p.cfg.Codecs, PTime: 20 * time.Millisecond, Direction: sdp.SendRecv, SRTP: p.cfg.SRTP}
+	if p.cfg.SRTP != sdp.SRTPOff {
+		cr, err := sdp.NewCrypto(sdp.DefaultSuites()...)
+		if err != nil {
+			return op, err
+		}
+		op.Crypto = cr
+	}
+	return op, nil
+}
+
+// Call places a call to target (a SIP URI) and returns once it is answered.
+func (p *Phone) Call(ctx context.Context, target string) (*Call, error) {
+	var uri sip.Uri
+	if err := sip.ParseUri(target, &uri); err != nil {
+		return nil, fmt.Errorf("call %q: %w", target, err)
+	}
+	port, err := p.ports.Allocate()
+	if err != nil {
+		return nil, err
+	}
+	c, err := p.call(ctx, uri, port)
+	if err != nil {
+		p.ports.Release(port)
+		return nil, fmt.Errorf("call %s: %w", target, err)
+	}
+	return c, nil
+}
+
+func (p *Phone) call(ctx context.Context, uri sip.Uri, port int) (*Call, error) {
+	op, err := p.offerParams(port)
+	if err != nil {
+		return nil, err
+	}
+	offer, err := sdp.BuildOffer(op)
+	if err != nil {
+		return nil, err
+	}
+	offerSess, err := sdp.Parse(offer)
+	if err != nil {
+		return nil, err
+	}
+	from := &sip.FromHeader{Address: p.ep.uri(p.cfg.User), Params: sip.NewParams()}
+	from.Params.Add("tag", sip.GenerateTagN(16))
+	dlg, err := p.ep.dcli.Invite(ctx, uri, offer, sip.NewHeader("Content-Type", "application/sdp"), from)
+	if err != nil {
+		return nil, err
+	}
+	if err := dlg.WaitAnswer(ctx, sipgo.AnswerOptions{}); err != nil {
+		dlg.Close()
+		return nil, err
+	}
+	answer, err := sdp.Parse(dlg.InviteResponse.Body())
+	if err == nil {
+		var neg sdp.Negotiated
+		if neg, err = sdp.ApplyAnswer(offerSess, answer); err == nil {
+			if err = dlg.Ack(ctx); err != nil {
+				dlg.Close()
+				return nil, err
+			}
+			c, err := p.startCall(neg, port, dlg.Context(), dlg.Bye, dlg.Close)
+			if err != nil {
+				p.byeQuietly(dlg.Bye)
+				dlg.Close()
+			}
+			return c, err
+		}
+	}
+	// An answer we cannot use: ACK it (the dialog exists) and hang up.
+	dlg.Ack(ctx)
+	p.byeQuietly(dlg.Bye)
+	dlg.Close()
+	return nil, fmt.Errorf("bad SDP answer: %w", err)
+}
+
+func (p *Phone) byeQuietly(bye func(context.Context) error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	_ = bye(ctx)
+}
+
+// onInvite answers an incoming call.
+func (p *Phone) onInvite(req *sip.Request, tx sip.ServerTransaction) {
+	dlg, err := p.ep.dsrv.ReadInvite(req, tx)
+	if err != nil {
+		respond(tx, req, sip.StatusBadRequest, err.Error())
+		return
+	}
+	offer, err := sdp.Parse(req.Body())
+	if err != nil {
+		dlg.Respond(sip.StatusNotAcceptableHere, "Not Acceptable Here", nil)
+		dlg.Close()
+		return
+	}
+	port, err := p.ports.Allocate()
+	if err != nil {
+		dlg.Respond(sip.StatusServiceUnavailable, "No Media Ports", nil)
+		dlg.Close()
+		return
+	}
+	answer, neg, err := sdp.Answer(offer, sdp.AnswerParams{SessionID: rand.Uint64() >> 1, Version: 1, Addr: p.ports.Addr(), Port: port,
+		Codecs: p.cfg.Codecs, PTime: 20 * time.Millisecond, Direction: sdp.SendRecv, SRTP: p.cfg.SRTP})
+	if err != nil {
+		p.ports.Release(port)
+		dlg.Respond(sip.StatusNotAcceptableHere, "Not Acceptable Here", nil)
+		dlg.Close()
+		return
+	}
+	c, err := p.startCall(neg, port, dlg.Context(), dlg.Bye, dlg.Close)
+	if err != nil {
+		p.ports.Release(port)
+		dlg.Respond(sip.StatusInternalServerError, "Media Failure", nil)
+		dlg.Close()
+		return
+	}
+	dlg.Respond(sip.StatusRinging, "Ringing", nil)
+	if err := dlg.RespondSDP(answer); err != nil {
+		c.end("answer failed: " + err.Error())
+		return
+	}
+	select {
+	case p.answered <- c:
+	default:
+	}
+}
+
+// startCall builds and starts the call's media and watches for its end.
+func (p *Phone) startCall(neg sdp.Negotiated, port int, dlgCtx context.Context, bye func(context.Context) error, closeDlg func() error) (*Call, error) {
+	leg := Leg{Codec: neg.Codec.Name, PT: neg.Codec.PT, RecvPT: neg.RecvPT,
+		Local: netip.AddrPortFrom(p.ports.Addr(), uint16(port)), Remote: neg.Remote}
+	if neg.SRTP != nil {
+		leg.TxKey, leg.RxKey, leg.SRTPSuite = neg.SRTP.LocalKey, neg.SRTP.RemoteKey, neg.SRTP.Suite
+	}
+	g, err := phoneGraph("call", leg, p.cfg.Play, p.cfg.Record, p.cfg.Loop, p.cfg.RTPTimeout, p.log)
+	if err != nil {
+		return nil, err
+	}
+	if err := runGraph(context.Background(), g, p.sched); err != nil {
+		return nil, err
+	}
+	c := &Call{Negotiated: neg, Graph: g, phone: p, port: port, dlgCtx: dlgCtx, done: make(chan struct{})}
+	c.hangup = func(ctx context.Context) error {
+		err := bye(ctx)
+		closeDlg()
+		return err
+	}
+	p.mu.Lock()
+	p.calls[c] = true
+	p.mu.Unlock()
+	go c.watch(closeDlg)
+	return c, nil
+}
+
+// watch ends the call when the peer hangs up or the media ends (RTP timeout).
+func (c *Call) watch(closeDlg func() error) {
+	select {
+	case <-c.dlgCtx.Done():
+		c.end("remote hangup")
+		closeDlg()
+	case <-c.Graph.Done():
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		c.hangup(ctx)
+		cancel()
+		c.end("media ended")
+	case <-c.done:
+	}
+}
+
+// end releases the call's media once.
+func (c *Call) end(reason string) {
+	c.once.Do(func() {
+		c.reason = reason
+		c.Graph.Stop()
+		c.phone.sched.Remove(c.Graph)
+		c.phone.ports.Release(c.port)
+		c.phone.mu.Lock()
+		delete(c.phone.calls, c)
+		c.phone.mu.Unlock()
+		close(c.done)
+	})
+}
+
+// Hangup sends BYE and releases the call.
+func (c *Call) Hangup(ctx context.Context) error {
+	select {
+	case <-c.done:
+		return nil
+	default:
+	}
+	err := c.hangup(ctx)
+	c.end("local hangup")
+	if errors.Is(err, context.Canceled) {
+		return nil
+	}
+	return err
+}
+
+// Done is closed when the call has ended.
+func (c *Call) Done() <-chan struct{} { return c.done }
+
+// Reason says why the call ended (after Done).
+func (c *Call) Reason() string { return c.reason }
