@@ -25,6 +25,7 @@ type endpoint struct {
 	log     *slog.Logger
 
 	mu      sync.Mutex
+	pending []func() error // listeners to serve once handlers are set
 	closers []func() error
 	wg      sync.WaitGroup
 }
@@ -64,7 +65,7 @@ func newEndpoint(name, udpAddr, tcpAddr string, log *slog.Logger) (*endpoint, er
 	// Closed in reverse order: our listening sockets first (sipgo does not
 	// close sockets it was handed), then the transaction layer.
 	e.closers = append(e.closers, ua.Close, pc.Close)
-	e.serve(func() error { return srv.ServeUDP(pc) })
+	e.pending = append(e.pending, func() error { return srv.ServeUDP(pc) })
 	if tcpAddr != "" {
 		l, err := net.Listen("tcp", tcpAddr)
 		if err != nil {
@@ -72,9 +73,18 @@ func newEndpoint(name, udpAddr, tcpAddr string, log *slog.Logger) (*endpoint, er
 			return nil, fmt.Errorf("sip listen tcp %s: %w", tcpAddr, err)
 		}
 		e.closers = append(e.closers, l.Close)
-		e.serve(func() error { return srv.ServeTCP(l) })
+		e.pending = append(e.pending, func() error { return srv.ServeTCP(l) })
 	}
 	return e, nil
+}
+
+// start serves the listeners. Call it after registering every handler:
+// sipgo reads its handler table without a lock.
+func (e *endpoint) start() {
+	for _, f := range e.pending {
+		e.serve(f)
+	}
+	e.pending = nil
 }
 
 func (e *endpoint) serve(f func() error) {

@@ -17,7 +17,8 @@ import (
 // addresses, and SRTP keys when used.
 type Leg struct {
 	Codec     string         // registry name, e.g. "PCMU"
-	PT        uint8          // payload type agreed in SDP
+	PT        uint8          // payload type we send the codec with (the peer's choice)
+	RecvPT    uint8          // payload type the peer sends it with
 	Local     netip.AddrPort // where we receive RTP
 	Remote    netip.AddrPort // where the peer receives RTP (may be unknown: symmetric RTP learns it)
 	RxKey     string         // the peer's SDES key (we decrypt with it); "" for plain RTP
@@ -57,6 +58,7 @@ func callVars(a, b Leg, rtpTimeout time.Duration) (map[string]string, error) {
 		v[prefix+"_remote"] = l.remote()
 		v[prefix+"_codec"] = l.Codec
 		v[prefix+"_pt"] = strconv.Itoa(int(l.PT))
+		v[prefix+"_rpt"] = strconv.Itoa(int(l.RecvPT))
 		v[prefix+"_rx_key"] = l.RxKey
 		v[prefix+"_tx_key"] = l.TxKey
 	}
@@ -70,7 +72,11 @@ func buildCallGraph(name string, a, b Leg, rtpTimeout time.Duration, log *slog.L
 	if err != nil {
 		return nil, err
 	}
-	spec, err := graphs.Resolve("std:b2bua", vars)
+	template := "std:b2bua"
+	if a.Codec == b.Codec {
+		template = "std:b2bua-relay" // same codec: no decoding
+	}
+	spec, err := graphs.Resolve(template, vars)
 	if err != nil {
 		return nil, err
 	}
@@ -127,7 +133,7 @@ func phoneGraph(name string, l Leg, play, record string, loop bool, rtpTimeout t
 		sink = "wav-sink name=rec path=" + graphs.Quote(record)
 	}
 	line += fmt.Sprintf("  rtp-src name=rx listen=%s codec=%s pt=%d timeout=%s%s ! jitter name=jb ! decode name=dec ! level name=heard ! %s",
-		l.Local, l.Codec, l.PT, rtpTimeout, key(l.RxKey), sink)
+		l.Local, l.Codec, l.RecvPT, rtpTimeout, key(l.RxKey), sink)
 	spec, err := graphs.ParseLine(line)
 	if err != nil {
 		return nil, fmt.Errorf("phone graph: %w", err)

@@ -62,15 +62,15 @@ func TestCallGraphTranscodes(t *testing.T) {
 	s := pipeline.NewScheduler()
 	s.Start()
 	defer s.Close()
-	gw, err := buildCallGraph("call", Leg{Codec: "PCMU", PT: 0, Local: ga, Remote: pa}, Leg{Codec: "PCMA", PT: 8, Local: gb, Remote: pb}, 500*time.Millisecond, quiet)
+	gw, err := buildCallGraph("call", Leg{Codec: "PCMU", PT: 0, RecvPT: 0, Local: ga, Remote: pa}, Leg{Codec: "PCMA", PT: 8, RecvPT: 8, Local: gb, Remote: pb}, 500*time.Millisecond, quiet)
 	if err != nil {
 		t.Fatal(err)
 	}
-	phoneA, err := phoneGraph("a", Leg{Codec: "PCMU", PT: 0, Local: pa, Remote: ga}, aPlay, aRec, false, 500*time.Millisecond, quiet)
+	phoneA, err := phoneGraph("a", Leg{Codec: "PCMU", PT: 0, RecvPT: 0, Local: pa, Remote: ga}, aPlay, aRec, false, 500*time.Millisecond, quiet)
 	if err != nil {
 		t.Fatal(err)
 	}
-	phoneB, err := phoneGraph("b", Leg{Codec: "PCMA", PT: 8, Local: pb, Remote: gb}, bPlay, bRec, false, 500*time.Millisecond, quiet)
+	phoneB, err := phoneGraph("b", Leg{Codec: "PCMA", PT: 8, RecvPT: 8, Local: pb, Remote: gb}, bPlay, bRec, false, 500*time.Millisecond, quiet)
 	if err != nil {
 		t.Fatal(err)
 	}

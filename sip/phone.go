@@ -116,6 +116,7 @@ func NewPhone(cfg PhoneConfig) (*Phone, error) {
 		}
 	})
 	ep.srv.OnOptions(func(req *sip.Request, tx sip.ServerTransaction) { respond(tx, req, sip.StatusOK, "OK") })
+	ep.start()
 	return p, nil
 }
 

@@ -1,0 +1,398 @@
+package sip
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"net/netip"
+	"slices"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/emiago/sipgo"
+	"github.com/emiago/sipgo/sip"
+
+	"github.com/voxgraph/voxgraph/pipeline"
+	"github.com/voxgraph/voxgraph/sip/sdp"
+)
+
+// Gateway is a transcoding B2BUA: each INVITE it receives is routed by the
+// configuration to a target, called there as a second leg, and the two legs'
+// media are joined by a graph from the b2bua template — transcoding when
+// their codecs differ. Everything a call owns is released when it ends.
+type Gateway struct {
+	cfg   *Config
+	ep    *endpoint
+	ports *Ports
+	sched *pipeline.Scheduler
+	srtp  sdp.SRTPPolicy
+	log   *slog.Logger
+
+	mu    sync.Mutex
+	calls map[*gwCall]bool
+	wg    sync.WaitGroup
+
+	stats GatewayStats
+}
+
+// GatewayStats counts calls.
+type GatewayStats struct {
+	Calls, Answered, Failed, Rejected atomic.Uint64
+}
+
+// gwCall is one B2BUA call.
+type gwCall struct {
+	id       string
+	route    string
+	a        *sipgo.DialogServerSession
+	b        *sipgo.DialogClientSession
+	g        *pipeline.Graph
+	portA    int
+	portB    int
+	legA     Leg
+	legB     Leg
+	started  time.Time
+	once     sync.Once
+	ended    chan struct{}
+	endCause string
+}
+
+// NewGateway starts listening as cfg says.
+func NewGateway(cfg *Config, log *slog.Logger) (*Gateway, error) {
+	if log == nil {
+		log = slog.Default()
+	}
+	if err := cfg.check(); err != nil {
+		return nil, err
+	}
+	lo, hi, _ := cfg.portRange()
+	ports, err := NewPorts(netip.MustParseAddr(cfg.Media.Address), lo, hi)
+	if err != nil {
+		return nil, err
+	}
+	policy, err := sdp.ParseSRTPPolicy(cfg.Media.SRTP)
+	if err != nil {
+		return nil, err
+	}
+	udp, tcp := "", ""
+	for _, l := range cfg.Listen {
+		switch {
+		case l.Transport == "udp" && udp == "":
+			udp = l.Addr
+		case l.Transport == "tcp" && tcp == "":
+			tcp = l.Addr
+		}
+	}
+	if udp == "" {
+		udp = "127.0.0.1:5060"
+	}
+	ep, err := newEndpoint(cfg.UserAgent, udp, tcp, log)
+	if err != nil {
+		return nil, err
+	}
+	gw := &Gateway{cfg: cfg, ep: ep, ports: ports, srtp: policy, log: log, calls: map[*gwCall]bool{}}
+	gw.sched = pipeline.NewScheduler()
+	gw.sched.Start()
+	ep.srv.OnInvite(gw.onInvite)
+	ep.srv.OnAck(func(req *sip.Request, tx sip.ServerTransaction) { _ = ep.dsrv.ReadAck(req, tx) })
+	ep.srv.OnBye(gw.onBye)
+	ep.srv.OnOptions(func(req *sip.Request, tx sip.ServerTransaction) {
+		res := sip.NewResponseFromRequest(req, sip.StatusOK, "OK", nil)
+		res.AppendHeader(sip.NewHeader("Allow", "INVITE, ACK, BYE, CANCEL, OPTIONS"))
+		tx.Respond(res)
+	})
+	for _, m := range []sip.RequestMethod{sip.REGISTER, sip.SUBSCRIBE, sip.NOTIFY, sip.PUBLISH, sip.MESSAGE, sip.REFER, sip.INFO, sip.UPDATE, sip.PRACK} {
+		ep.srv.OnRequest(m, func(req *sip.Request, tx sip.ServerTransaction) {
+			res := sip.NewResponseFromRequest(req, sip.StatusNotImplemented, "Not Implemented", nil)
+			res.AppendHeader(sip.NewHeader("Allow", "INVITE, ACK, BYE, CANCEL, OPTIONS"))
+			tx.Respond(res)
+		})
+	}
+	ep.start()
+	log.Info("gateway listening", "udp", ep.addr.String(), "tcp", tcp, "media", cfg.Media.Address, "ports", cfg.Media.Ports)
+	return gw, nil
+}
+
+// Addr is the gateway's SIP UDP address.
+func (gw *Gateway) Addr() netip.AddrPort { return gw.ep.addr }
+
+// Stats returns the call counters.
+func (gw *Gateway) Stats() *GatewayStats { return &gw.stats }
+
+// ActiveCalls is the number of calls in progress.
+func (gw *Gateway) ActiveCalls() int {
+	gw.mu.Lock()
+	defer gw.mu.Unlock()
+	return len(gw.calls)
+}
+
+// PortsInUse is the number of RTP ports held by calls.
+func (gw *Gateway) PortsInUse() int { return gw.ports.InUse() }
+
+// Close hangs up every call and stops listening.
+func (gw *Gateway) Close() error {
+	gw.mu.Lock()
+	calls := make([]*gwCall, 0, len(gw.calls))
+	for c := range gw.calls {
+		calls = append(calls, c)
+	}
+	gw.mu.Unlock()
+	for _, c := range calls {
+		gw.hangup(c, "gateway shutdown")
+	}
+	gw.wg.Wait()
+	gw.sched.Close()
+	return gw.ep.Close()
+}
+
+func (gw *Gateway) route(req *sip.Request, source string) (*Route, []string) {
+	from, to := "", ""
+	if f := req.From(); f != nil {
+		from = f.Address.String()
+	}
+	if t := req.To(); t != nil {
+		to = t.Address.String()
+	}
+	for i := range gw.cfg.Routes {
+		r := &gw.cfg.Routes[i]
+		if groups, ok := r.Match(req.Recipient.String(), from, to, source); ok {
+			return r, groups
+		}
+	}
+	return nil, nil
+}
+
+func (gw *Gateway) onInvite(req *sip.Request, tx sip.ServerTransaction) {
+	gw.stats.Calls.Add(1)
+	if mf := req.MaxForwards(); mf != nil && mf.Val() <= 1 {
+		gw.stats.Rejected.Add(1)
+		respond(tx, req, sip.StatusTooManyHops, "Too Many Hops")
+		return
+	}
+	r, groups := gw.route(req, req.Source())
+	if r == nil {
+		gw.stats.Rejected.Add(1)
+		respond(tx, req, sip.StatusNotFound, "No Route")
+		return
+	}
+	if r.Reject != 0 {
+		gw.stats.Rejected.Add(1)
+		respond(tx, req, r.Reject, "Rejected By Route")
+		return
+	}
+	offerA, err := sdp.Parse(req.Body())
+	if err != nil {
+		gw.stats.Rejected.Add(1)
+		code, reason := sip.StatusNotAcceptableHere, "Not Acceptable Here"
+		if len(req.Body()) == 0 {
+			reason = "Offerless INVITE Not Supported"
+		}
+		respond(tx, req, code, reason)
+		return
+	}
+	a, err := gw.ep.dsrv.ReadInvite(req, tx)
+	if err != nil {
+		respond(tx, req, sip.StatusBadRequest, err.Error())
+		return
+	}
+	c := &gwCall{id: req.CallID().Value(), route: r.Name, a: a, ended: make(chan struct{}), started: time.Now()}
+	gw.mu.Lock()
+	gw.calls[c] = true
+	gw.mu.Unlock()
+	gw.wg.Add(1)
+	defer gw.wg.Done()
+	if code, reason, err := gw.connect(c, req, tx, r, groups, offerA); err != nil {
+		gw.stats.Failed.Add(1)
+		gw.log.Info("call failed", "call", c.id, "route", r.Name, "code", code, "err", err)
+		a.Respond(code, reason, nil)
+		gw.release(c, err.Error())
+		return
+	}
+	gw.stats.Answered.Add(1)
+	gw.wg.Add(1)
+	go gw.watch(c)
+}
+
+// connect calls leg B, answers leg A and starts the media. On failure it
+// returns the status to give leg A; the caller releases what was taken.
+func (gw *Gateway) connect(c *gwCall, req *sip.Request, tx sip.ServerTransaction, r *Route, groups []string, offerA *sdp.Session) (int, string, error) {
+	var err error
+	if c.portA, err = gw.ports.Allocate(); err != nil {
+		return sip.StatusServiceUnavailable, "No Media Ports", err
+	}
+	if c.portB, err = gw.ports.Allocate(); err != nil {
+		return sip.StatusServiceUnavailable, "No Media Ports", err
+	}
+	prefs := gw.cfg.Codecs
+	if len(r.Codecs) > 0 {
+		prefs = r.Codecs
+	}
+	// Leg B: offer the route's codecs, ours in preference order.
+	target := r.Target(groups)
+	var uri sip.Uri
+	if err := sip.ParseUri(target, &uri); err != nil {
+		return sip.StatusInternalServerError, "Bad Route Target", fmt.Errorf("route %s target %q: %w", r.Name, target, err)
+	}
+	offerB, err := sdp.BuildOffer(sdp.OfferParams{SessionID: rand.Uint64() >> 1, Version: 1, Addr: gw.ports.Addr(), Port: c.portB,
+		Codecs: prefs, PTime: 20 * time.Millisecond})
+	if err != nil {
+		return sip.StatusInternalServerError, "Server Error", err
+	}
+	offerBSess, _ := sdp.Parse(offerB)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	// A CANCEL from leg A (its INVITE transaction ends) cancels leg B.
+	go func() {
+		select {
+		case <-tx.Done():
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	hdrs := []sip.Header{sip.NewHeader("Content-Type", "application/sdp")}
+	if mf := req.MaxForwards(); mf != nil {
+		hdrs = append(hdrs, sip.NewHeader("Max-Forwards", strconv.Itoa(int(mf.Val())-1)))
+	}
+	b, err := gw.ep.dcli.Invite(ctx, uri, offerB, hdrs...)
+	if err != nil {
+		return sip.StatusServiceUnavailable, "Target Unreachable", err
+	}
+	c.b = b
+	ringing := false
+	err = b.WaitAnswer(ctx, sipgo.AnswerOptions{OnResponse: func(res *sip.Response) error {
+		if (res.StatusCode == sip.StatusRinging || res.StatusCode == sip.StatusSessionInProgress) && !ringing {
+			ringing = true
+			c.a.Respond(sip.StatusRinging, "Ringing", nil)
+		}
+		return nil
+	}})
+	if err != nil {
+		var de *sipgo.ErrDialogResponse
+		if errors.As(err, &de) {
+			return de.Res.StatusCode, de.Res.Reason, err
+		}
+		if ctx.Err() != nil {
+			return sip.StatusRequestTerminated, "Request Terminated", err
+		}
+		return sip.StatusServiceUnavailable, "Target Failed", err
+	}
+	if err := b.Ack(ctx); err != nil {
+		return sip.StatusServiceUnavailable, "Target Failed", err
+	}
+	answerB, err := sdp.Parse(b.InviteResponse.Body())
+	var negB sdp.Negotiated
+	if err == nil {
+		negB, err = sdp.ApplyAnswer(offerBSess, answerB)
+	}
+	if err != nil {
+		gw.bye(b.Bye)
+		return sip.StatusNotAcceptableHere, "Target Answered Badly", err
+	}
+	// Leg A: the gateway's codecs (the route's list is for the target side),
+	// B's codec first so that matching legs need no transcoding.
+	aPrefs := append([]string{negB.Codec.Name}, gw.cfg.Codecs...)
+	answerA, negA, err := sdp.Answer(offerA, sdp.AnswerParams{SessionID: rand.Uint64() >> 1, Version: 1, Addr: gw.ports.Addr(), Port: c.portA,
+		Codecs: slices.Compact(aPrefs), PTime: 20 * time.Millisecond, SRTP: gw.srtp})
+	if err != nil {
+		gw.bye(b.Bye)
+		return sip.StatusNotAcceptableHere, "Not Acceptable Here", err
+	}
+	c.legA, c.legB = legFrom(negA, gw.ports.Addr(), c.portA), legFrom(negB, gw.ports.Addr(), c.portB)
+	g, err := buildCallGraph("call-"+c.id, c.legA, c.legB, gw.cfg.Media.RTPTimeout, gw.log.With("call", c.id))
+	if err == nil {
+		err = runGraph(context.Background(), g, gw.sched)
+	}
+	if err != nil {
+		gw.bye(b.Bye)
+		return sip.StatusInternalServerError, "Media Failure", err
+	}
+	c.g = g
+	if err := c.a.RespondSDP(answerA); err != nil {
+		gw.bye(b.Bye)
+		return sip.StatusInternalServerError, "Answer Failed", err
+	}
+	gw.log.Info("call connected", "call", c.id, "route", r.Name, "target", target, "a", c.legA.Codec, "b", c.legB.Codec,
+		"transcoding", c.legA.Codec != c.legB.Codec)
+	return 0, "", nil
+}
+
+func legFrom(n sdp.Negotiated, addr netip.Addr, port int) Leg {
+	l := Leg{Codec: n.Codec.Name, PT: n.Codec.PT, RecvPT: n.RecvPT, Local: netip.AddrPortFrom(addr, uint16(port)), Remote: n.Remote}
+	if n.SRTP != nil {
+		l.TxKey, l.RxKey, l.SRTPSuite = n.SRTP.LocalKey, n.SRTP.RemoteKey, n.SRTP.Suite
+	}
+	return l
+}
+
+// watch ends the call when either leg hangs up or the media stops.
+func (gw *Gateway) watch(c *gwCall) {
+	defer gw.wg.Done()
+	select {
+	case <-c.a.Context().Done():
+		gw.bye(c.b.Bye)
+		gw.release(c, "caller hung up")
+	case <-c.b.Context().Done():
+		gw.bye(c.a.Bye)
+		gw.release(c, "callee hung up")
+	case <-c.g.Done():
+		gw.bye(c.a.Bye)
+		gw.bye(c.b.Bye)
+		gw.release(c, "media ended (RTP timeout)")
+	case <-c.ended:
+	}
+}
+
+// hangup ends a call from our side.
+func (gw *Gateway) hangup(c *gwCall, cause string) {
+	if c.b != nil {
+		gw.bye(c.b.Bye)
+	}
+	gw.bye(c.a.Bye)
+	gw.release(c, cause)
+}
+
+func (gw *Gateway) bye(f func(context.Context) error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	_ = f(ctx)
+}
+
+// release frees everything the call holds, once.
+func (gw *Gateway) release(c *gwCall, cause string) {
+	c.once.Do(func() {
+		c.endCause = cause
+		if c.g != nil {
+			gw.sched.Remove(c.g)
+			c.g.Stop()
+		}
+		if c.portA != 0 {
+			gw.ports.Release(c.portA)
+		}
+		if c.portB != 0 {
+			gw.ports.Release(c.portB)
+		}
+		if c.b != nil {
+			c.b.Close()
+		}
+		c.a.Close()
+		gw.mu.Lock()
+		delete(gw.calls, c)
+		gw.mu.Unlock()
+		close(c.ended)
+		gw.log.Info("call ended", "call", c.id, "cause", cause, "duration", time.Since(c.started).Round(time.Millisecond))
+	})
+}
+
+func (gw *Gateway) onBye(req *sip.Request, tx sip.ServerTransaction) {
+	if err := gw.ep.dsrv.ReadBye(req, tx); err == nil {
+		return
+	}
+	if err := gw.ep.dcli.ReadBye(req, tx); err == nil {
+		return
+	}
+	respond(tx, req, sip.StatusCallTransactionDoesNotExists, "Call/Transaction Does Not Exist")
+}

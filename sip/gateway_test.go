@@ -1,0 +1,157 @@
+package sip
+
+import (
+	"context"
+	"fmt"
+	"net/netip"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/voxgraph/voxgraph/internal/graphtest"
+)
+
+// newTestGateway starts a gateway whose route 1xx forwards to target.
+func newTestGateway(t *testing.T, target netip.AddrPort, routeCodecs string) *Gateway {
+	t.Helper()
+	cfg := fmt.Sprintf(`
+listen: [{transport: udp, addr: "127.0.0.1:0"}]
+media: {address: 127.0.0.1, ports: 44000-44999, rtp_timeout: 3s}
+codecs: [PCMU, PCMA, G722]
+routes:
+  - name: callee
+    request_uri: '^sip:(1\d*)@'
+    forward: 'sip:$1@%s'
+    codecs: %s
+  - name: rest
+    reject: 404
+`, target, routeCodecs)
+	c, err := ParseConfig("test", []byte(cfg))
+	if err != nil {
+		t.Fatal(err)
+	}
+	gw, err := NewGateway(c, quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { gw.Close() })
+	return gw
+}
+
+func checkHeard(t *testing.T, path string, rate int, hz float64) {
+	t.Helper()
+	_, _, pcm := graphtest.ReadWav(t, path)
+	if len(pcm) < rate/2 {
+		t.Fatalf("%s: heard only %d samples", path, len(pcm))
+	}
+	if f := peakHz(pcm, rate); f != hz {
+		t.Fatalf("%s: heard %v Hz, want %v", path, f, hz)
+	}
+}
+
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// TestGatewayTranscodes drives full calls through the gateway with our own
+// UA on both sides and checks the audio arrived, transcoded, both ways.
+func TestGatewayTranscodes(t *testing.T) {
+	tests := []struct {
+		name                       string
+		callerCodecs, calleeCodecs []string
+		routeCodecs                string
+		wantA, wantB               string // codecs on leg A and leg B
+		calleeRate                 int
+		byeFromCallee              bool
+	}{
+		{"PCMU-PCMA", []string{"PCMU"}, []string{"PCMA"}, "[PCMA]", "PCMU", "PCMA", 8000, false},
+		{"PCMU-G722", []string{"PCMU"}, []string{"G722"}, "[G722, PCMU]", "PCMU", "G722", 16000, true},
+		{"PCMU-relay", []string{"PCMU"}, []string{"PCMU", "PCMA"}, "[PCMU, PCMA]", "PCMU", "PCMU", 8000, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			ports, err := NewPorts(netip.MustParseAddr("127.0.0.1"), 45000, 45999)
+			if err != nil {
+				t.Fatal(err)
+			}
+			dir := t.TempDir()
+			aRec, bRec := filepath.Join(dir, "caller-heard.wav"), filepath.Join(dir, "callee-heard.wav")
+			callee := newTestPhone(t, ports, tc.calleeCodecs, phoneSetup{toneFile(t, "1000"), bRec})
+			caller := newTestPhone(t, ports, tc.callerCodecs, phoneSetup{toneFile(t, "440"), aRec})
+			gw := newTestGateway(t, callee.Addr(), tc.routeCodecs)
+
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			call, err := caller.Call(ctx, fmt.Sprintf("sip:1234@%s", gw.Addr()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var answered *Call
+			select {
+			case answered = <-callee.Answered():
+			case <-time.After(3 * time.Second):
+				t.Fatal("callee did not answer")
+			}
+			if a, b := call.Negotiated.Codec.Name, answered.Negotiated.Codec.Name; a != tc.wantA || b != tc.wantB {
+				t.Fatalf("leg A %s, leg B %s; want %s and %s", a, b, tc.wantA, tc.wantB)
+			}
+			if gw.ActiveCalls() != 1 {
+				t.Fatalf("gateway has %d calls", gw.ActiveCalls())
+			}
+			time.Sleep(1500 * time.Millisecond)
+			hangup, other := call, answered
+			if tc.byeFromCallee {
+				hangup, other = answered, call
+			}
+			if err := hangup.Hangup(ctx); err != nil {
+				t.Fatal(err)
+			}
+			waitDone(t, other, "other side")
+			waitFor(t, "gateway to release the call", func() bool { return gw.ActiveCalls() == 0 && gw.PortsInUse() == 0 })
+			checkHeard(t, bRec, tc.calleeRate, 440)
+			checkHeard(t, aRec, 8000, 1000)
+		})
+	}
+}
+
+func TestGatewayRejects(t *testing.T) {
+	ports, err := NewPorts(netip.MustParseAddr("127.0.0.1"), 45000, 45999)
+	if err != nil {
+		t.Fatal(err)
+	}
+	callee := newTestPhone(t, ports, []string{"PCMU"}, phoneSetup{})
+	caller := newTestPhone(t, ports, []string{"PCMU"}, phoneSetup{})
+	gw := newTestGateway(t, callee.Addr(), "[PCMA]") // the route offers only PCMA; the callee has only PCMU
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for _, tc := range []struct{ uri, want string }{
+		{fmt.Sprintf("sip:alice@%s", gw.Addr()), "404"},
+		{fmt.Sprintf("sip:1000@%s", gw.Addr()), "488"},
+	} {
+		_, err := caller.Call(ctx, tc.uri)
+		if err == nil || !containsStatus(err, tc.want) {
+			t.Errorf("call %s: error %v, want %s", tc.uri, err, tc.want)
+		}
+	}
+	waitFor(t, "no calls", func() bool { return gw.ActiveCalls() == 0 && gw.PortsInUse() == 0 })
+}
+
+func containsStatus(err error, code string) bool {
+	return err != nil && (len(code) == 0 || contains(err.Error(), code))
+}
+
+func contains(s, sub string) bool {
+	for i := 0; i+len(sub) <= len(s); i++ {
+		if s[i:i+len(sub)] == sub {
+			return true
+		}
+	}
+	return false
+}
