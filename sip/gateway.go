@@ -310,7 +310,9 @@ func (gw *Gateway) connect(c *gwCall, req *sip.Request, tx sip.ServerTransaction
 		gw.bye(b.Bye)
 		return sip.StatusInternalServerError, "Media Failure", err
 	}
-	c.g = g
+	gw.mu.Lock()
+	c.g = g // Calls reads it under the lock
+	gw.mu.Unlock()
 	if err := c.a.RespondSDP(answerA); err != nil {
 		gw.bye(b.Bye)
 		return sip.StatusInternalServerError, "Answer Failed", err
@@ -395,4 +397,38 @@ func (gw *Gateway) onBye(req *sip.Request, tx sip.ServerTransaction) {
 		return
 	}
 	respond(tx, req, sip.StatusCallTransactionDoesNotExists, "Call/Transaction Does Not Exist")
+}
+
+// CallReport describes a call in progress.
+type CallReport struct {
+	ID          string
+	Route       string
+	A, B        Leg // leg A (caller side) and leg B (target side)
+	Transcoding bool
+	Duration    time.Duration
+	Stats       []pipeline.ElementSnapshot // the call graph's per-element statistics
+}
+
+// Calls reports the calls in progress.
+func (gw *Gateway) Calls() []CallReport {
+	type live struct {
+		r CallReport
+		g *pipeline.Graph
+	}
+	var calls []live
+	gw.mu.Lock()
+	for c := range gw.calls {
+		if c.g == nil {
+			continue // still being set up
+		}
+		calls = append(calls, live{CallReport{ID: c.id, Route: c.route, A: c.legA, B: c.legB, Transcoding: c.legA.Codec != c.legB.Codec,
+			Duration: time.Since(c.started)}, c.g})
+	}
+	gw.mu.Unlock()
+	out := make([]CallReport, len(calls))
+	for i, l := range calls {
+		out[i] = l.r
+		out[i].Stats = l.g.Stats()
+	}
+	return out
 }

@@ -39,7 +39,9 @@ func commands() []command {
 		{"validate", "check graph files without running them", cmdValidate},
 		{"inspect", "list elements, or describe one", cmdInspect},
 		{"dot", "print a graph as Graphviz DOT", cmdDot},
-		{"demo", "run the built-in demonstration graph", cmdDemo},
+		{"demo", "a transcoded call through the gateway on loopback, no setup", cmdDemo},
+		{"gateway", "run the SIP transcoding gateway", cmdGateway},
+		{"call", "place a SIP call: play a file, record the answer", cmdCall},
 		{"keygen", "print a random SRTP key (inline:BASE64)", cmdKeygen},
 	}
 }

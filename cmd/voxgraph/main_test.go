@@ -149,11 +149,12 @@ func TestDot(t *testing.T) {
 }
 
 func TestDemo(t *testing.T) {
-	code, out, errs := voxgraph("demo")
+	code, out, errs := voxgraph("demo", "--duration", "2s", "--out", t.TempDir())
 	if code != 0 {
-		t.Fatalf("exit %d: %s", code, errs)
+		t.Fatalf("exit %d: %s\n%s", code, errs, out)
 	}
-	for _, want := range []string{"graph demo: end of stream", "enc_u", "dec_a", "rms="} {
+	for _, want := range []string{"route:   demo", "leg A:   caller ⇄ gateway  PCMU", "leg B:   gateway ⇄ callee  G722", "transcoding true",
+		"a_dec", "b_enc", "call succeeded: PCMU ⇄ G722 transcoded", "(0 in use)"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("demo output lacks %q:\n%s", want, out)
 		}
@@ -222,7 +223,7 @@ func TestStdGraphsBuild(t *testing.T) {
 	w.Close()
 	vars := map[string]string{"in": in, "out": filepath.Join(dir, "out.wav"),
 		// the b2bua template's per-call variables
-		"a_local": "127.0.0.1:0", "b_local": "127.0.0.1:0", "a_codec": "PCMU", "a_pt": "0", "b_codec": "PCMA", "b_pt": "8",
+		"a_local": "127.0.0.1:0", "b_local": "127.0.0.1:0", "a_codec": "PCMU", "a_pt": "0", "a_rpt": "0", "b_codec": "PCMA", "b_pt": "8", "b_rpt": "8",
 		"a_rate": "8000", "b_rate": "8000", "a_remote": "127.0.0.1:4000", "b_remote": "127.0.0.1:4002"}
 	for _, name := range graphs.StdNames() {
 		t.Run(name, func(t *testing.T) {

@@ -1,0 +1,77 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/voxgraph/voxgraph/sip"
+	"github.com/voxgraph/voxgraph/sip/sdp"
+)
+
+func cmdCall(args []string, stdout, stderr io.Writer) int {
+	fs := newFlags("call", "[flags] SIP-URI",
+		"Places a SIP call, plays a WAV file to the callee, records what comes back,\n"+
+			"hangs up after --duration (or when the callee does) and prints the call's stats:\n"+
+			"  voxgraph call sip:1000@127.0.0.1:5060 --play speech.wav --record heard.wav", stderr)
+	play := fs.String("play", "", "WAV file to send (any rate; resampled to the codec's); empty sends silence")
+	record := fs.String("record", "", "WAV file to write what the callee sends")
+	duration := fs.Duration("duration", 10*time.Second, "hang up after this long")
+	codecList := fs.String("codecs", "PCMU,PCMA", "codecs to offer, most preferred first")
+	listen := fs.String("listen", "127.0.0.1:0", "local SIP UDP address")
+	srtp := fs.String("srtp", "off", "SRTP: off, optional (offer SDES) or required")
+	logLevel := fs.String("log-level", "warn", "log level: debug, info, warn, error")
+	pos, code, ok := parseInterspersed(fs, args, stdout)
+	if !ok {
+		return code
+	}
+	if len(pos) != 1 {
+		fmt.Fprintln(stderr, "voxgraph call: want exactly one SIP URI")
+		fs.Usage()
+		return exitUsage
+	}
+	policy, err := sdp.ParseSRTPPolicy(*srtp)
+	if err != nil {
+		fmt.Fprintln(stderr, "voxgraph call:", err)
+		return exitUsage
+	}
+	logger, err := newLogger(*logLevel, stderr)
+	if err != nil {
+		fmt.Fprintln(stderr, "voxgraph call:", err)
+		return exitUsage
+	}
+	phone, err := sip.NewPhone(sip.PhoneConfig{Listen: *listen, Codecs: strings.Split(*codecList, ","), SRTP: policy,
+		Play: *play, Record: *record, Logger: logger, UserAgent: "voxgraph-call"})
+	if err != nil {
+		fmt.Fprintln(stderr, "voxgraph call:", err)
+		return exitError
+	}
+	defer phone.Close()
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	dialCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	call, err := phone.Call(dialCtx, pos[0])
+	cancel()
+	if err != nil {
+		fmt.Fprintln(stderr, "voxgraph call:", err)
+		return exitError
+	}
+	fmt.Fprintf(stdout, "connected: %s\n", call.Negotiated)
+	select {
+	case <-time.After(*duration):
+	case <-call.Done():
+	case <-ctx.Done():
+	}
+	stats := call.Graph.Stats()
+	hctx, hcancel := context.WithTimeout(context.Background(), 3*time.Second)
+	call.Hangup(hctx)
+	hcancel()
+	fmt.Fprintf(stdout, "call ended: %s\n", call.Reason())
+	printStats(stdout, stats)
+	return exitOK
+}
