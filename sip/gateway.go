@@ -390,12 +390,15 @@ func (gw *Gateway) release(c *gwCall, cause string) {
 }
 
 func (gw *Gateway) onBye(req *sip.Request, tx sip.ServerTransaction) {
-	if err := gw.ep.dsrv.ReadBye(req, tx); err == nil {
+	err1 := gw.ep.dsrv.ReadBye(req, tx)
+	if err1 == nil {
 		return
 	}
-	if err := gw.ep.dcli.ReadBye(req, tx); err == nil {
+	err2 := gw.ep.dcli.ReadBye(req, tx)
+	if err2 == nil {
 		return
 	}
+	gw.log.Debug("BYE matches no dialog", "call", req.CallID().Value(), "as_uas", err1, "as_uac", err2)
 	respond(tx, req, sip.StatusCallTransactionDoesNotExists, "Call/Transaction Does Not Exist")
 }
 

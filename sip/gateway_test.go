@@ -3,10 +3,14 @@ package sip
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"net/netip"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
+
+	sipgosip "github.com/emiago/sipgo/sip"
 
 	"github.com/voxgraph/voxgraph/internal/graphtest"
 )
@@ -30,7 +34,7 @@ routes:
 	if err != nil {
 		t.Fatal(err)
 	}
-	gw, err := NewGateway(c, quiet)
+	gw, err := NewGateway(c, testLog(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -154,4 +158,14 @@ func contains(s, sub string) bool {
 		}
 	}
 	return false
+}
+
+// testLog logs to the test at debug level when VOXGRAPH_TEST_LOG is set.
+func testLog(t *testing.T) *slog.Logger {
+	if os.Getenv("VOXGRAPH_TEST_LOG") == "" {
+		return quiet
+	}
+	l := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	sipgosip.SetDefaultLogger(l)
+	return l
 }

@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"net/netip"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/emiago/sipgo"
@@ -62,6 +63,7 @@ type Call struct {
 	hangup func(context.Context) error
 	dlgCtx context.Context
 	once   sync.Once
+	ending atomic.Bool // claimed by whoever ends the call first
 	done   chan struct{}
 	reason string
 }
@@ -201,8 +203,7 @@ func (p *Phone) call(ctx context.Context, uri sip.Uri, port int) (*Call, error) 
 	if err != nil {
 		return nil, err
 	}
-	if err := dlg.WaitAnswer(ctx, sipgo.AnswerOptions{}); err != nil {
-		dlg.Close()
+	if err := p.waitAnswer(ctx, dlg); err != nil {
 		return nil, err
 	}
 	answer, err := sdp.Parse(dlg.InviteResponse.Body())
@@ -226,6 +227,42 @@ func (p *Phone) call(ctx context.Context, uri sip.Uri, port int) (*Call, error) 
 	p.byeQuietly(dlg.Bye)
 	dlg.Close()
 	return nil, fmt.Errorf("bad SDP answer: %w", err)
+}
+
+// waitAnswer waits for the final response. With no provisional response a
+// CANCEL may not be sent (RFC 3261 §9.1), so sipgo waits out the transaction
+// (timer B, 32 s) before giving up; the phone gives up at ctx's deadline
+// instead and leaves a goroutine to settle the transaction: it hangs up a
+// late answer and releases the dialog.
+func (p *Phone) waitAnswer(ctx context.Context, dlg *sipgo.DialogClientSession) error {
+	res := make(chan error, 1)
+	go func() { res <- dlg.WaitAnswer(ctx, sipgo.AnswerOptions{}) }()
+	select {
+	case err := <-res:
+		if err != nil {
+			dlg.Close()
+		}
+		return err
+	case <-ctx.Done():
+	}
+	select {
+	case err := <-res: // CANCEL went through
+		if err == nil {
+			dlg.Ack(context.Background())
+			p.byeQuietly(dlg.Bye)
+		}
+		dlg.Close()
+		return ctx.Err()
+	case <-time.After(500 * time.Millisecond):
+	}
+	go func() {
+		if err := <-res; err == nil { // answered after we gave up
+			dlg.Ack(context.Background())
+			p.byeQuietly(dlg.Bye)
+		}
+		dlg.Close()
+	}()
+	return fmt.Errorf("no answer: %w", ctx.Err())
 }
 
 func (p *Phone) byeQuietly(bye func(context.Context) error) {
@@ -307,16 +344,22 @@ func (p *Phone) startCall(neg sdp.Negotiated, port int, dlgCtx context.Context, 
 }
 
 // watch ends the call when the peer hangs up or the media ends (RTP timeout).
+// Only the first of the ways a call can end acts: stopping the media closes
+// the graph's Done too, which must not send a second BYE.
 func (c *Call) watch(closeDlg func() error) {
 	select {
 	case <-c.dlgCtx.Done():
-		c.end("remote hangup")
-		closeDlg()
+		if c.ending.CompareAndSwap(false, true) {
+			c.end("remote hangup")
+			closeDlg()
+		}
 	case <-c.Graph.Done():
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		c.hangup(ctx)
-		cancel()
-		c.end("media ended")
+		if c.ending.CompareAndSwap(false, true) {
+			c.end("media ended")
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			c.hangup(ctx)
+			cancel()
+		}
 	case <-c.done:
 	}
 }
@@ -337,13 +380,12 @@ func (c *Call) end(reason string) {
 
 // Hangup sends BYE and releases the call.
 func (c *Call) Hangup(ctx context.Context) error {
-	select {
-	case <-c.done:
+	if !c.ending.CompareAndSwap(false, true) {
+		<-c.done // the peer or the media ended it already
 		return nil
-	default:
 	}
-	err := c.hangup(ctx)
 	c.end("local hangup")
+	err := c.hangup(ctx)
 	if errors.Is(err, context.Canceled) {
 		return nil
 	}

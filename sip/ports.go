@@ -3,6 +3,7 @@ package sip
 import (
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"net/netip"
 	"sync"
@@ -33,7 +34,13 @@ func NewPorts(addr netip.Addr, min, max int) (*Ports, error) {
 	if min%2 == 1 {
 		min++
 	}
-	return &Ports{addr: addr, min: min, max: max, used: map[int]bool{}, next: min}, nil
+	// Start at a random even port: separate allocators over one range (two
+	// programs, or a restart while old sockets linger) rarely meet.
+	start := min + 2*rand.IntN((max-min)/2+1)
+	if start > max-1 {
+		start = min
+	}
+	return &Ports{addr: addr, min: min, max: max, used: map[int]bool{}, next: start}, nil
 }
 
 // Allocate returns a free even port; Release gives it back.

@@ -22,6 +22,7 @@ func cmdCall(args []string, stdout, stderr io.Writer) int {
 	play := fs.String("play", "", "WAV file to send (any rate; resampled to the codec's); empty sends silence")
 	record := fs.String("record", "", "WAV file to write what the callee sends")
 	duration := fs.Duration("duration", 10*time.Second, "hang up after this long")
+	dialTimeout := fs.Duration("dial-timeout", 30*time.Second, "give up if the call is not answered within this long")
 	codecList := fs.String("codecs", "PCMU,PCMA", "codecs to offer, most preferred first")
 	listen := fs.String("listen", "127.0.0.1:0", "local SIP UDP address")
 	srtp := fs.String("srtp", "off", "SRTP: off, optional (offer SDES) or required")
@@ -54,7 +55,7 @@ func cmdCall(args []string, stdout, stderr io.Writer) int {
 	defer phone.Close()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	dialCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	dialCtx, cancel := context.WithTimeout(ctx, *dialTimeout)
 	call, err := phone.Call(dialCtx, pos[0])
 	cancel()
 	if err != nil {

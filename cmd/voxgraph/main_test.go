@@ -2,6 +2,8 @@ package main
 
 import (
 	"bytes"
+	"log/slog"
+	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -11,6 +13,7 @@ import (
 	"github.com/voxgraph/voxgraph/dsp/wav"
 	"github.com/voxgraph/voxgraph/elements/rtp"
 	"github.com/voxgraph/voxgraph/graphs"
+	"github.com/voxgraph/voxgraph/sip"
 )
 
 func voxgraph(args ...string) (code int, stdout, stderr string) {
@@ -250,5 +253,57 @@ func TestKeygen(t *testing.T) {
 	}
 	if code, _, _ := voxgraph("keygen", "--profile", "NOPE"); code != 2 {
 		t.Fatalf("unknown profile: exit %d, want 2", code)
+	}
+}
+
+func TestGatewayExampleConfig(t *testing.T) {
+	code, out, _ := voxgraph("gateway", "--example-config")
+	if code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	if _, err := sip.ParseConfig("example", []byte(out)); err != nil {
+		t.Fatalf("example config does not parse: %v", err)
+	}
+	if code, _, _ := voxgraph("gateway"); code != 2 {
+		t.Fatalf("gateway without --config: exit %d, want 2", code)
+	}
+	bad := filepath.Join(t.TempDir(), "gw.yaml")
+	os.WriteFile(bad, []byte("media: {ports: nope}\n"), 0o644)
+	if code, _, errs := voxgraph("gateway", "--config", bad); code != 1 || !strings.Contains(errs, "media.ports") {
+		t.Fatalf("bad config: exit %d %s", code, errs)
+	}
+}
+
+// TestCall places a call with `voxgraph call` to a phone that answers.
+func TestCall(t *testing.T) {
+	dir := t.TempDir()
+	ports, err := sip.NewPorts(netip.MustParseAddr("127.0.0.1"), 48000, 48999) // apart from the caller's default range
+	if err != nil {
+		t.Fatal(err)
+	}
+	callee, err := sip.NewPhone(sip.PhoneConfig{Ports: ports, Codecs: []string{"PCMA"}, Record: filepath.Join(dir, "callee.wav"), Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer callee.Close()
+	play := filepath.Join(dir, "play.wav")
+	if code, _, errs := voxgraph("run", "tone freqs=500 duration=1s ! wav-sink path="+graphs.Quote(play), "--quiet"); code != 0 {
+		t.Fatal(errs)
+	}
+	rec := filepath.Join(dir, "heard.wav")
+	code, out, errs := voxgraph("call", callee.URI(), "--play", play, "--record", rec, "--duration", "1s")
+	if code != 0 {
+		t.Fatalf("exit %d: %s\n%s", code, errs, out)
+	}
+	if !strings.Contains(out, "connected: ") || !strings.Contains(out, "PCMA") || !strings.Contains(out, "call ended: local hangup") {
+		t.Fatalf("output:\n%s", out)
+	}
+	r, err := wav.Open(rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Close()
+	if code, _, _ := voxgraph("call", "sip:nobody@127.0.0.1:1", "--duration", "1s", "--dial-timeout", "1s"); code != 1 {
+		t.Fatalf("call to nowhere: exit %d, want 1", code)
 	}
 }
