@@ -14,8 +14,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"strings"
+
+	sipgosip "github.com/emiago/sipgo/sip"
 
 	_ "github.com/voxgraph/voxgraph/elements" // built-in elements
 )
@@ -47,7 +50,20 @@ func commands() []command {
 }
 
 func main() {
+	configureSIPLibraryLog(os.Getenv("VOXGRAPH_SIP_LOG"))
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// configureSIPLibraryLog points sipgo's package-level logger at stderr, once,
+// before anything runs (sipgo reads it from its own goroutines, so it must
+// not change later). Its internals are noise for users: errors only, unless
+// VOXGRAPH_SIP_LOG names a level (debug, info, warn).
+func configureSIPLibraryLog(level string) {
+	l := slog.LevelError
+	if level != "" {
+		_ = l.UnmarshalText([]byte(level))
+	}
+	sipgosip.SetDefaultLogger(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: l})))
 }
 
 func run(args []string, stdout, stderr io.Writer) int {

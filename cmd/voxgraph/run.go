@@ -12,8 +12,6 @@ import (
 	"text/tabwriter"
 	"time"
 
-	sipgosip "github.com/emiago/sipgo/sip"
-
 	"github.com/voxgraph/voxgraph/graphs"
 	"github.com/voxgraph/voxgraph/pipeline"
 )
@@ -108,14 +106,6 @@ func newLogger(level string, w io.Writer) (*slog.Logger, error) {
 	if err := l.UnmarshalText([]byte(level)); err != nil {
 		return nil, fmt.Errorf("bad --log-level %q (debug, info, warn, error)", level)
 	}
-	// sipgo logs through a package-level logger of its own; the CLI, which
-	// owns the process, points it at ours: its internals show at debug,
-	// otherwise only its errors.
-	libLevel := slog.LevelError
-	if l <= slog.LevelDebug {
-		libLevel = l
-	}
-	sipgosip.SetDefaultLogger(slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: libLevel})))
 	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l})), nil
 }
 
