@@ -56,6 +56,8 @@ type gwCall struct {
 	legA     Leg
 	legB     Leg
 	started  time.Time
+	cancel   context.CancelFunc // aborts the setup (leg B's INVITE)
+	answered bool               // leg A has our 200 OK (guarded by Gateway.mu)
 	once     sync.Once
 	ended    chan struct{}
 	endCause string
@@ -97,9 +99,9 @@ func NewGateway(cfg *Config, log *slog.Logger) (*Gateway, error) {
 	gw := &Gateway{cfg: cfg, ep: ep, ports: ports, srtp: policy, log: log, calls: map[*gwCall]bool{}}
 	gw.sched = pipeline.NewScheduler()
 	gw.sched.Start()
-	ep.srv.OnInvite(gw.onInvite)
-	ep.srv.OnAck(func(req *sip.Request, tx sip.ServerTransaction) { _ = ep.dsrv.ReadAck(req, tx) })
-	ep.srv.OnBye(gw.onBye)
+	ep.srv.OnInvite(gw.safe(gw.onInvite))
+	ep.srv.OnAck(gw.safe(func(req *sip.Request, tx sip.ServerTransaction) { _ = ep.dsrv.ReadAck(req, tx) }))
+	ep.srv.OnBye(gw.safe(gw.onBye))
 	ep.srv.OnOptions(func(req *sip.Request, tx sip.ServerTransaction) {
 		res := sip.NewResponseFromRequest(req, sip.StatusOK, "OK", nil)
 		res.AppendHeader(sip.NewHeader("Allow", "INVITE, ACK, BYE, CANCEL, OPTIONS"))
@@ -115,6 +117,21 @@ func NewGateway(cfg *Config, log *slog.Logger) (*Gateway, error) {
 	ep.start()
 	log.Info("gateway listening", "udp", ep.addr.String(), "tcp", tcp, "media", cfg.Media.Address, "ports", cfg.Media.Ports)
 	return gw, nil
+}
+
+// safe runs a SIP handler so that a panic in it (ours or the SIP library's)
+// fails that request with 500 and is logged, instead of ending the process
+// and every other call with it.
+func (gw *Gateway) safe(h sipgo.RequestHandler) sipgo.RequestHandler {
+	return func(req *sip.Request, tx sip.ServerTransaction) {
+		defer func() {
+			if r := recover(); r != nil {
+				gw.log.Error("SIP handler panicked", "method", req.Method, "call", req.CallID().Value(), "panic", r)
+				respond(tx, req, sip.StatusInternalServerError, "Server Internal Error")
+			}
+		}()
+		h(req, tx)
+	}
 }
 
 // Addr is the gateway's SIP UDP address.
@@ -194,6 +211,12 @@ func (gw *Gateway) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		respond(tx, req, code, reason)
 		return
 	}
+	// Refuse what leg A could never be answered with before calling anyone.
+	if _, _, err := sdp.Answer(offerA, sdp.AnswerParams{Addr: gw.ports.Addr(), Port: 9, Codecs: gw.cfg.Codecs, SRTP: gw.srtp}); err != nil {
+		gw.stats.Rejected.Add(1)
+		respond(tx, req, sip.StatusNotAcceptableHere, "Not Acceptable Here")
+		return
+	}
 	a, err := gw.ep.dsrv.ReadInvite(req, tx)
 	if err != nil {
 		respond(tx, req, sip.StatusBadRequest, err.Error())
@@ -245,7 +268,12 @@ func (gw *Gateway) connect(c *gwCall, req *sip.Request, tx sip.ServerTransaction
 	offerBSess, _ := sdp.Parse(offerB)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	// A CANCEL from leg A (its INVITE transaction ends) cancels leg B.
+	gw.mu.Lock()
+	c.cancel = cancel
+	gw.mu.Unlock()
+	// A CANCEL from leg A cancels leg B (sipgo has already answered it with
+	// 487); the transaction ending for another reason does too.
+	tx.OnCancel(func(*sip.Request) { cancel() })
 	go func() {
 		select {
 		case <-tx.Done():
@@ -317,6 +345,9 @@ func (gw *Gateway) connect(c *gwCall, req *sip.Request, tx sip.ServerTransaction
 		gw.bye(b.Bye)
 		return sip.StatusInternalServerError, "Answer Failed", err
 	}
+	gw.mu.Lock()
+	c.answered = true
+	gw.mu.Unlock()
 	gw.log.Info("call connected", "call", c.id, "route", r.Name, "target", target, "a", c.legA.Codec, "b", c.legB.Codec,
 		"transcoding", c.legA.Codec != c.legB.Codec)
 	return 0, "", nil
@@ -348,11 +379,20 @@ func (gw *Gateway) watch(c *gwCall) {
 	}
 }
 
-// hangup ends a call from our side.
+// hangup ends a call from our side: BYE to both legs of an answered call;
+// a call still being set up has its setup cancelled, which answers leg A
+// with an error and releases the call (an unanswered dialog takes no BYE).
 func (gw *Gateway) hangup(c *gwCall, cause string) {
-	if c.b != nil {
-		gw.bye(c.b.Bye)
+	gw.mu.Lock()
+	answered, cancel := c.answered, c.cancel
+	gw.mu.Unlock()
+	if !answered {
+		if cancel != nil {
+			cancel()
+		}
+		return
 	}
+	gw.bye(c.b.Bye)
 	gw.bye(c.a.Bye)
 	gw.release(c, cause)
 }

@@ -1,0 +1,207 @@
+package sip
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+)
+
+// requireSIPp skips without SIPp, except under CI where a missing peer is a
+// failure (scripts/test.sh installs it as sip-tester).
+func requireSIPp(t *testing.T) string {
+	t.Helper()
+	path, err := exec.LookPath("sipp")
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("sipp not found; scripts/test.sh installs the sip-tester package")
+		}
+		t.Skip("sipp not installed (run scripts/test.sh to install sip-tester)")
+	}
+	return path
+}
+
+func freeUDPPort(t *testing.T) int {
+	t.Helper()
+	c, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	return c.LocalAddr().(*net.UDPAddr).Port
+}
+
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// sippProc is a running SIPp instance.
+type sippProc struct {
+	cmd  *exec.Cmd
+	out  *lockedBuffer
+	port int
+	done chan error
+}
+
+// startSIPp runs SIPp with the scenario (a testdata file, or "-sn NAME" for a
+// built-in one) on a free local port, in the background.
+func startSIPp(t *testing.T, bin, scenario string, args ...string) *sippProc {
+	t.Helper()
+	port := freeUDPPort(t)
+	full := []string{"-i", "127.0.0.1", "-p", strconv.Itoa(port), "-mi", "127.0.0.1", "-mp", strconv.Itoa(freeUDPPort(t)),
+		"-nostdin", "-nd", "-timeout", "60s", "-timeout_error", "-trace_err", "-error_file", filepath.Join(t.TempDir(), "errors.log")}
+	if len(scenario) > 4 && scenario[:4] == "-sn " {
+		full = append(full, "-sn", scenario[4:])
+	} else {
+		full = append(full, "-sf", filepath.Join("testdata", "sipp", scenario))
+	}
+	full = append(full, args...)
+	p := &sippProc{cmd: exec.Command(bin, full...), out: &lockedBuffer{}, port: port, done: make(chan error, 1)}
+	p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
+	p.cmd.Dir, _ = os.Getwd()
+	if err := p.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { p.done <- p.cmd.Wait() }()
+	t.Cleanup(func() { p.cmd.Process.Kill() })
+	return p
+}
+
+// wait waits for SIPp to exit and fails the test unless every call succeeded (exit 0).
+func (p *sippProc) wait(t *testing.T, what string, limit time.Duration) {
+	t.Helper()
+	select {
+	case err := <-p.done:
+		if err != nil {
+			errs, _ := os.ReadFile(p.cmd.Args[indexOf(p.cmd.Args, "-error_file")+1])
+			t.Fatalf("%s: sipp %v\n%s\n%s", what, err, p.out.String(), errs)
+		}
+	case <-time.After(limit):
+		t.Fatalf("%s: sipp still running after %s\n%s", what, limit, p.out.String())
+	}
+}
+
+func indexOf(s []string, v string) int {
+	for i, x := range s {
+		if x == v {
+			return i
+		}
+	}
+	return -1
+}
+
+// sippGateway starts a gateway routing sip:service@… to target (ip:port).
+func sippGateway(t *testing.T, target string) *Gateway {
+	t.Helper()
+	c, err := ParseConfig("sipp", []byte(fmt.Sprintf(`
+listen: [{transport: udp, addr: "127.0.0.1:0"}]
+media: {address: 127.0.0.1, ports: 30000-39999, rtp_timeout: 30s}
+codecs: [PCMU, PCMA]
+routes:
+  - {name: sipp, request_uri: '^sip:service@', forward: 'sip:service@%s'}
+  - {name: rest, reject: 404}
+`, target)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	gw, err := NewGateway(c, testLog(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { gw.Close() })
+	return gw
+}
+
+func (gw *Gateway) waitIdle(t *testing.T) {
+	t.Helper()
+	waitFor(t, "gateway idle (no calls, no ports)", func() bool { return gw.ActiveCalls() == 0 && gw.PortsInUse() == 0 })
+}
+
+// TestSIPpScenarios runs SIPp, a SIP implementation no one here wrote,
+// against the gateway on both sides of calls.
+func TestSIPpScenarios(t *testing.T) {
+	bin := requireSIPp(t)
+	t.Run("basic call", func(t *testing.T) {
+		uas := startSIPp(t, bin, "-sn uas", "-m", "3")
+		gw := sippGateway(t, fmt.Sprintf("127.0.0.1:%d", uas.port))
+		uac := startSIPp(t, bin, "-sn uac", gw.Addr().String(), "-s", "service", "-m", "3", "-r", "3", "-d", "500")
+		uac.wait(t, "uac", 20*time.Second)
+		uas.wait(t, "uas", 10*time.Second)
+		gw.waitIdle(t)
+		if n := gw.Stats().Answered.Load(); n != 3 {
+			t.Fatalf("gateway answered %d calls, want 3", n)
+		}
+	})
+	t.Run("CANCEL before answer", func(t *testing.T) {
+		uas := startSIPp(t, bin, "uas_ring.xml", "-m", "2")
+		gw := sippGateway(t, fmt.Sprintf("127.0.0.1:%d", uas.port))
+		uac := startSIPp(t, bin, "uac_cancel.xml", gw.Addr().String(), "-s", "service", "-m", "2", "-r", "2")
+		uac.wait(t, "uac", 20*time.Second)
+		uas.wait(t, "uas", 10*time.Second)
+		gw.waitIdle(t)
+	})
+	t.Run("BYE from the callee", func(t *testing.T) {
+		uas := startSIPp(t, bin, "uas_bye.xml", "-m", "2")
+		gw := sippGateway(t, fmt.Sprintf("127.0.0.1:%d", uas.port))
+		uac := startSIPp(t, bin, "uac_wait_bye.xml", gw.Addr().String(), "-s", "service", "-m", "2", "-r", "2")
+		uac.wait(t, "uac", 20*time.Second)
+		uas.wait(t, "uas", 10*time.Second)
+		gw.waitIdle(t)
+	})
+	t.Run("unsupported codec gets 488", func(t *testing.T) {
+		gw := sippGateway(t, "127.0.0.1:9")
+		uac := startSIPp(t, bin, "uac_488.xml", gw.Addr().String(), "-s", "service", "-m", "2", "-r", "2")
+		uac.wait(t, "uac", 20*time.Second)
+		gw.waitIdle(t)
+	})
+	t.Run("OPTIONS", func(t *testing.T) {
+		gw := sippGateway(t, "127.0.0.1:9")
+		uac := startSIPp(t, bin, "uac_options.xml", gw.Addr().String(), "-m", "3", "-r", "3")
+		uac.wait(t, "uac", 20*time.Second)
+	})
+}
+
+// TestSIPpLoad: 200 calls at 20 calls per second from SIPp through the
+// gateway to SIPp; zero failed calls, and afterwards no call, RTP port or
+// goroutine left behind.
+func TestSIPpLoad(t *testing.T) {
+	bin := requireSIPp(t)
+	if testing.Short() {
+		t.Skip("200 calls take about 12 s")
+	}
+	uas := startSIPp(t, bin, "-sn uas", "-m", "200")
+	gw := sippGateway(t, fmt.Sprintf("127.0.0.1:%d", uas.port))
+	before := runtime.NumGoroutine()
+	uac := startSIPp(t, bin, "-sn uac", gw.Addr().String(), "-s", "service", "-m", "200", "-r", "20", "-l", "60", "-d", "1000")
+	uac.wait(t, "uac", 60*time.Second)
+	uas.wait(t, "uas", 20*time.Second)
+	gw.waitIdle(t)
+	if n := gw.Stats().Answered.Load(); n != 200 {
+		t.Fatalf("gateway answered %d of 200 calls (failed %d)", n, gw.Stats().Failed.Load())
+	}
+	// Transactions linger for their RFC 3261 timers (up to 32 s after the
+	// last message); what must not linger are the calls' own goroutines.
+	waitFor(t, "goroutines back to where they were", func() bool { return runtime.NumGoroutine() <= before+20 })
+	_ = context.Background
+}
