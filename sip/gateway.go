@@ -102,11 +102,11 @@ func NewGateway(cfg *Config, log *slog.Logger) (*Gateway, error) {
 	ep.srv.OnInvite(gw.safe(gw.onInvite))
 	ep.srv.OnAck(gw.safe(func(req *sip.Request, tx sip.ServerTransaction) { _ = ep.dsrv.ReadAck(req, tx) }))
 	ep.srv.OnBye(gw.safe(gw.onBye))
-	ep.srv.OnOptions(func(req *sip.Request, tx sip.ServerTransaction) {
+	ep.srv.OnOptions(gw.safe(func(req *sip.Request, tx sip.ServerTransaction) {
 		res := sip.NewResponseFromRequest(req, sip.StatusOK, "OK", nil)
 		res.AppendHeader(sip.NewHeader("Allow", "INVITE, ACK, BYE, CANCEL, OPTIONS"))
 		tx.Respond(res)
-	})
+	}))
 	for _, m := range []sip.RequestMethod{sip.REGISTER, sip.SUBSCRIBE, sip.NOTIFY, sip.PUBLISH, sip.MESSAGE, sip.REFER, sip.INFO, sip.UPDATE, sip.PRACK} {
 		ep.srv.OnRequest(m, func(req *sip.Request, tx sip.ServerTransaction) {
 			res := sip.NewResponseFromRequest(req, sip.StatusNotImplemented, "Not Implemented", nil)
@@ -126,10 +126,19 @@ func (gw *Gateway) safe(h sipgo.RequestHandler) sipgo.RequestHandler {
 	return func(req *sip.Request, tx sip.ServerTransaction) {
 		defer func() {
 			if r := recover(); r != nil {
-				gw.log.Error("SIP handler panicked", "method", req.Method, "call", req.CallID().Value(), "panic", r)
+				gw.log.Error("SIP handler panicked", "method", req.Method, "panic", r)
 				respond(tx, req, sip.StatusInternalServerError, "Server Internal Error")
 			}
 		}()
+		if code, reason := validate(req); code != 0 {
+			gw.log.Debug("bad request", "method", req.Method, "code", code, "reason", reason)
+			if req.Method != sip.ACK {
+				res := sip.NewResponseFromRequest(req, code, reason, nil)
+				res.SipVersion = "SIP/2.0" // never echo a version we do not speak
+				tx.Respond(res)
+			}
+			return
+		}
 		h(req, tx)
 	}
 }
