@@ -57,7 +57,11 @@ type gwCall struct {
 	legB     Leg
 	started  time.Time
 	cancel   context.CancelFunc // aborts the setup (leg B's INVITE)
-	answered bool               // leg A has our 200 OK (guarded by Gateway.mu)
+	sessA    uint64             // o= session id and version of our SDP towards each leg
+	verA     uint64
+	sessB    uint64
+	verB     uint64
+	answered bool // leg A has our 200 OK (guarded by Gateway.mu)
 	once     sync.Once
 	ended    chan struct{}
 	endCause string
@@ -193,6 +197,10 @@ func (gw *Gateway) route(req *sip.Request, source string) (*Route, []string) {
 }
 
 func (gw *Gateway) onInvite(req *sip.Request, tx sip.ServerTransaction) {
+	if to := req.To(); to != nil && to.Params.Has("tag") {
+		gw.onReinvite(req, tx) // in-dialog: never a new call
+		return
+	}
 	gw.stats.Calls.Add(1)
 	if mf := req.MaxForwards(); mf != nil && mf.Val() <= 1 {
 		gw.stats.Rejected.Add(1)
@@ -269,7 +277,8 @@ func (gw *Gateway) connect(c *gwCall, req *sip.Request, tx sip.ServerTransaction
 	if err := sip.ParseUri(target, &uri); err != nil {
 		return sip.StatusInternalServerError, "Bad Route Target", fmt.Errorf("route %s target %q: %w", r.Name, target, err)
 	}
-	offerB, err := sdp.BuildOffer(sdp.OfferParams{SessionID: rand.Uint64() >> 1, Version: 1, Addr: gw.ports.Addr(), Port: c.portB,
+	c.sessA, c.verA, c.sessB, c.verB = rand.Uint64()>>1, 1, rand.Uint64()>>1, 1
+	offerB, err := sdp.BuildOffer(sdp.OfferParams{SessionID: c.sessB, Version: c.verB, Addr: gw.ports.Addr(), Port: c.portB,
 		Codecs: prefs, PTime: 20 * time.Millisecond})
 	if err != nil {
 		return sip.StatusInternalServerError, "Server Error", err
@@ -332,7 +341,7 @@ func (gw *Gateway) connect(c *gwCall, req *sip.Request, tx sip.ServerTransaction
 	// Leg A: the gateway's codecs (the route's list is for the target side),
 	// B's codec first so that matching legs need no transcoding.
 	aPrefs := append([]string{negB.Codec.Name}, gw.cfg.Codecs...)
-	answerA, negA, err := sdp.Answer(offerA, sdp.AnswerParams{SessionID: rand.Uint64() >> 1, Version: 1, Addr: gw.ports.Addr(), Port: c.portA,
+	answerA, negA, err := sdp.Answer(offerA, sdp.AnswerParams{SessionID: c.sessA, Version: c.verA, Addr: gw.ports.Addr(), Port: c.portA,
 		Codecs: slices.Compact(aPrefs), PTime: 20 * time.Millisecond, SRTP: gw.srtp})
 	if err != nil {
 		gw.bye(b.Bye)
@@ -483,4 +492,89 @@ func (gw *Gateway) Calls() []CallReport {
 		out[i].Stats = l.g.Stats()
 	}
 	return out
+}
+
+// onReinvite answers a re-INVITE on the leg it arrives on (RFC 3264 §8):
+// hold and resume by direction (sendonly/inactive/c=0.0.0.0), the codec and
+// address kept. While the peer sends nothing, its leg's RTP timeout is
+// suspended; while it wants nothing, the gateway does not send to it. The
+// other leg is not re-invited (yet): it keeps its media, and what it sends
+// is not passed to a party that asked for none.
+func (gw *Gateway) onReinvite(req *sip.Request, tx sip.ServerTransaction) {
+	var c *gwCall
+	leg := "a"
+	if d, err := gw.ep.dsrv.MatchDialogRequest(req); err == nil {
+		c = gw.callBy(func(x *gwCall) bool { return x.a == d })
+	} else if d, err := gw.ep.dcli.MatchRequestDialog(req); err == nil {
+		c = gw.callBy(func(x *gwCall) bool { return x.b == d })
+		leg = "b"
+	}
+	if c == nil {
+		respond(tx, req, sip.StatusCallTransactionDoesNotExists, "Call/Transaction Does Not Exist")
+		return
+	}
+	offer, err := sdp.Parse(req.Body())
+	if err != nil {
+		code, reason := sip.StatusNotAcceptableHere, "Not Acceptable Here"
+		if len(req.Body()) == 0 {
+			reason = "re-INVITE without SDP not supported"
+		}
+		respond(tx, req, code, reason)
+		return
+	}
+	gw.mu.Lock()
+	l, port, sess := c.legA, c.portA, c.sessA
+	c.verA++
+	ver := c.verA
+	if leg == "b" {
+		l, port, sess = c.legB, c.portB, c.sessB
+		c.verB++
+		ver = c.verB
+	}
+	gw.mu.Unlock()
+	ap := sdp.AnswerParams{SessionID: sess, Version: ver, Addr: gw.ports.Addr(), Port: port, Codecs: []string{l.Codec},
+		PTime: 20 * time.Millisecond, SRTP: gw.srtp}
+	if l.TxKey != "" {
+		ap.Key = func(string) (string, error) { return l.TxKey, nil } // keep our key for the dialog
+	}
+	answer, neg, err := sdp.Answer(offer, ap)
+	if err != nil || neg.Codec.Name != l.Codec {
+		respond(tx, req, sip.StatusNotAcceptableHere, "Codec Change Not Supported")
+		return
+	}
+	if src, ok := gw.element(c, leg+"_rx").(interface{ SetHeld(bool) }); ok {
+		src.SetHeld(!neg.Direction.Receives())
+	}
+	if sink, ok := gw.element(c, leg+"_tx").(interface{ SetMuted(bool) }); ok {
+		sink.SetMuted(!neg.Direction.Sends())
+	}
+	res := sip.NewSDPResponseFromRequest(req, answer)
+	res.AppendHeader(&sip.ContactHeader{Address: gw.ep.contact.Address})
+	if err := tx.Respond(res); err != nil {
+		gw.log.Debug("re-INVITE answer", "err", err)
+	}
+	gw.log.Info("re-INVITE", "call", c.id, "leg", leg, "direction", neg.Direction.String(), "hold", offer.IsHold())
+}
+
+func (gw *Gateway) callBy(match func(*gwCall) bool) *gwCall {
+	gw.mu.Lock()
+	defer gw.mu.Unlock()
+	for c := range gw.calls {
+		if match(c) {
+			return c
+		}
+	}
+	return nil
+}
+
+// element returns an element of a call's running graph, or nil.
+func (gw *Gateway) element(c *gwCall, name string) pipeline.Element {
+	gw.mu.Lock()
+	g := c.g
+	gw.mu.Unlock()
+	if g == nil {
+		return nil
+	}
+	e, _ := g.Element(name)
+	return e
 }

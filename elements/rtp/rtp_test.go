@@ -307,3 +307,45 @@ func TestSymmetricRTP(t *testing.T) {
 		t.Fatalf("B heard A from %v, want A's receiving socket %v", from, ea.(*rtp.Src).LocalAddr())
 	}
 }
+
+// TestHoldControls: a held source does not time out while silent and does
+// after it is resumed; a muted sink sends nothing.
+func TestHoldControls(t *testing.T) {
+	rx := build(t, "rtp-src name=rx listen=127.0.0.1:0 timeout=200ms ! decode ! null-sink")
+	if err := rx.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	defer rx.Stop()
+	e, _ := rx.Element("rx")
+	src := e.(*rtp.Src)
+	src.SetHeld(true)
+	s := pipeline.NewScheduler(pipeline.WithWorkers(1))
+	s.Start()
+	defer s.Close()
+	s.Add(rx)
+	select {
+	case <-rx.Done():
+		t.Fatal("held source timed out")
+	case <-time.After(500 * time.Millisecond):
+	}
+	src.SetHeld(false)
+	select {
+	case <-rx.Done():
+	case <-time.After(2 * time.Second):
+		t.Fatal("resumed source did not time out")
+	}
+
+	tx := build(t, "tone duration=200ms ! encode ! rtp-sink name=tx remote=127.0.0.1:9")
+	if err := tx.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	e, _ = tx.Element("tx")
+	e.(*rtp.Sink).SetMuted(true)
+	for i := 0; i < 20; i++ {
+		tx.Step()
+	}
+	tx.Stop()
+	if sent, skipped := stat(tx, "tx", "packets"), stat(tx, "tx", "not_sent"); sent != 0 || skipped != 10 {
+		t.Fatalf("muted sink sent %v packets, skipped %v; want 0 and 10", sent, skipped)
+	}
+}

@@ -50,6 +50,7 @@ type Sink struct {
 	lastTS                           atomic.Uint32 // RTP timestamp of the last packet sent
 	lastAt                           atomic.Int64  // pipeline.Now when it was sent
 	ended                            atomic.Bool
+	muted                            atomic.Bool // peer wants no media (hold): frames are not sent
 	ssrcNow                          atomic.Uint32
 }
 
@@ -70,6 +71,11 @@ func (s *Sink) Sender() (SenderInfo, bool) {
 	return SenderInfo{SSRC: s.ssrcNow.Load(), Packets: uint32(n), PayloadBytes: uint32(s.payloadBytes.Load()),
 		LastTS: s.lastTS.Load(), LastAt: time.Duration(s.lastAt.Load()), ClockRate: s.clockRate}, n > 0
 }
+
+// SetMuted stops (true) or resumes sending, for a peer that asked for no
+// media (RFC 3264 hold). Sequence numbers continue where they stopped (a hold
+// is not loss) while timestamps keep the time that passed. Safe from any goroutine.
+func (s *Sink) SetMuted(muted bool) { s.muted.Store(muted) }
 
 // Ended reports whether the sink's input has ended.
 func (s *Sink) Ended() bool { return s.ended.Load() }
@@ -202,7 +208,7 @@ func (s *Sink) SSRCValue() uint32 { return s.SSRC }
 
 // Process sends the frame as one packet.
 func (s *Sink) Process(_ int, f *pipeline.Frame, out *pipeline.Output) error {
-	if f.Flags&pipeline.FlagMissing != 0 || len(f.Payload) == 0 {
+	if f.Flags&pipeline.FlagMissing != 0 || len(f.Payload) == 0 || s.muted.Load() {
 		s.skipped.Add(1)
 		f.Release()
 		return nil

@@ -48,6 +48,7 @@ type Src struct {
 
 	received, bytes, malformed, badVersion, badPT, badSSRC, authFail, replayed atomic.Uint64
 	ended                                                                      atomic.Bool
+	held                                                                       atomic.Bool // timeout suspended (call on hold)
 	reception                                                                  Reception
 }
 
@@ -173,6 +174,10 @@ func (s *Src) Tick(out *pipeline.Output) error {
 	if s.Timeout <= 0 {
 		return nil
 	}
+	if s.held.Load() {
+		s.lastRx.Store(int64(out.Now())) // the silence of a hold is not a timeout
+		return nil
+	}
 	last := max(time.Duration(s.lastRx.Load()), s.start)
 	if out.Now()-last > s.Timeout {
 		s.log.Info("RTP timeout", "after", s.Timeout)
@@ -282,6 +287,10 @@ func (s *Src) accept(f *pipeline.Frame, pkt []byte) bool {
 // Reception reports the received stream's RFC 3550 statistics (for RTCP
 // receiver reports) and starts a new fraction-lost interval.
 func (s *Src) Reception() (ReceptionReport, bool) { return s.reception.Report() }
+
+// SetHeld suspends (true) or resumes the RTP timeout, for a peer that has
+// put the call on hold and legitimately sends nothing. Safe from any goroutine.
+func (s *Src) SetHeld(held bool) { s.held.Store(held) }
 
 // Ended reports whether the stream has ended (timeout).
 func (s *Src) Ended() bool { return s.ended.Load() }
