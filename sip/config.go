@@ -27,6 +27,9 @@ type Config struct {
 	Routes []Route `yaml:"routes"`
 	// UserAgent is the User-Agent and Server header value.
 	UserAgent string `yaml:"user_agent"`
+	// Registrar enables REGISTER with digest authentication, routes to
+	// registered users, and authenticated calls to trunks.
+	Registrar *RegistrarConfig `yaml:"registrar"`
 }
 
 // Listener is one SIP listening socket.
@@ -53,8 +56,13 @@ type Route struct {
 	To         string `yaml:"to"`
 	Source     string `yaml:"source"` // matched against the sender's ip:port
 	// Actions: exactly one.
-	Forward string `yaml:"forward"` // target URI; $1.. expand request_uri groups
-	Reject  int    `yaml:"reject"`  // SIP status code
+	Forward    string `yaml:"forward"`    // target URI; $1.. expand request_uri groups
+	Registered string `yaml:"registered"` // a registered user ($1.. expanded): call their contact
+	Reject     int    `yaml:"reject"`     // SIP status code
+	// Open lets unauthenticated callers use a forward route. Without it
+	// the caller must authenticate (digest, 407) as a registrar user: no
+	// open relay to trunks, no toll fraud.
+	Open bool `yaml:"open"`
 	// Codecs overrides the default preference list for calls on this route
 	// (the outbound leg is offered only these: a G.711-only trunk stays G.711-only).
 	Codecs []string `yaml:"codecs"`
@@ -83,10 +91,24 @@ media:
 # different codecs the call is transcoded.
 codecs: [PCMU, PCMA]
 
+# REGISTER with digest authentication (SHA-256 and MD5). Registered users
+# can be called (registered: routes); callers to forward: routes must
+# authenticate as one of these users unless the route says open: true.
+registrar:
+  realm: voxgraph
+  users: {alice: change-me, bob: change-me-too}   # or users_file: users.yaml
+  algorithms: [MD5, SHA-256]   # challenge order: many phones answer only the first, and only MD5
+  max_failures: 5        # from one address within failure_window: 403 for ban_time
+  failure_window: 1m
+  ban_time: 5m
+
 # Routes, first match wins. Conditions are Go regular expressions matched
 # against the request URI, From and To URIs and the sender's ip:port; $1, $2
-# in forward are the request URI's groups.
+# in forward and registered are the request URI's groups.
 routes:
+  - name: local-users
+    request_uri: '^sip:(alice|bob)@'
+    registered: '$1'
   - name: pbx
     request_uri: '^sip:(\d+)@'
     forward: 'sip:$1@127.0.0.1:5070'
@@ -182,13 +204,23 @@ func (c *Config) check() error {
 			}
 			*f.dst = re
 		}
+		actions := 0
+		for _, set := range []bool{r.Forward != "", r.Registered != "", r.Reject != 0} {
+			if set {
+				actions++
+			}
+		}
 		switch {
-		case r.Forward != "" && r.Reject != 0:
-			errs = append(errs, fmt.Errorf("%s: give forward or reject, not both", where))
-		case r.Forward == "" && r.Reject == 0:
-			errs = append(errs, fmt.Errorf("%s: needs an action: forward: URI or reject: CODE", where))
+		case actions > 1:
+			errs = append(errs, fmt.Errorf("%s: give one action: forward, registered or reject, not both", where))
+		case actions == 0:
+			errs = append(errs, fmt.Errorf("%s: needs an action: forward: URI, registered: USER or reject: CODE", where))
 		case r.Reject != 0 && (r.Reject < 400 || r.Reject > 699):
 			errs = append(errs, fmt.Errorf("%s: reject %d: want a 4xx, 5xx or 6xx status", where, r.Reject))
+		case r.Registered != "" && c.Registrar == nil:
+			errs = append(errs, fmt.Errorf("%s: registered routes need a registrar: section", where))
+		case r.Forward != "" && !r.Open && c.Registrar == nil:
+			errs = append(errs, fmt.Errorf("%s: forwards to a trunk without authentication: add a registrar: section so callers authenticate, or set open: true to allow anyone (an open relay)", where))
 		}
 		errs = append(errs, checkCodecs(where+": codecs", r.Codecs)...)
 	}
@@ -237,8 +269,13 @@ func (r *Route) Match(requestURI, from, to, source string) ([]string, bool) {
 }
 
 // Target expands $1, $2 … in Forward with the request URI's groups.
-func (r *Route) Target(groups []string) string {
-	out := r.Forward
+func (r *Route) Target(groups []string) string { return expandGroups(r.Forward, groups) }
+
+// User expands $1, $2 … in Registered with the request URI's groups.
+func (r *Route) User(groups []string) string { return expandGroups(r.Registered, groups) }
+
+func expandGroups(s string, groups []string) string {
+	out := s
 	for i := len(groups) - 1; i >= 1; i-- {
 		out = strings.ReplaceAll(out, "$"+strconv.Itoa(i), groups[i])
 	}

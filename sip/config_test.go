@@ -10,12 +10,16 @@ func TestExampleConfigParses(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	g, ok := c.Routes[0].Match("sip:1234@gw.example", "sip:a@b", "sip:1234@gw", "127.0.0.1:5060")
-	if !ok || c.Routes[0].Target(g) != "sip:1234@127.0.0.1:5070" {
-		t.Fatalf("route 0: ok=%v target=%q", ok, c.Routes[0].Target(g))
+	g, ok := c.Routes[1].Match("sip:1234@gw.example", "sip:a@b", "sip:1234@gw", "127.0.0.1:5060")
+	if !ok || c.Routes[1].Target(g) != "sip:1234@127.0.0.1:5070" {
+		t.Fatalf("route pbx: ok=%v target=%q", ok, c.Routes[1].Target(g))
 	}
-	if _, ok := c.Routes[0].Match("sip:alice@gw", "", "", ""); ok {
-		t.Fatal("route 0 matched a non-numeric user")
+	if _, ok := c.Routes[1].Match("sip:alice@gw", "", "", ""); ok {
+		t.Fatal("route pbx matched a non-numeric user")
+	}
+	g, ok = c.Routes[0].Match("sip:alice@gw", "", "", "")
+	if !ok || c.Routes[0].User(g) != "alice" {
+		t.Fatalf("route local-users: ok=%v user=%q", ok, c.Routes[0].User(g))
 	}
 }
 
@@ -26,6 +30,8 @@ func TestConfigErrors(t *testing.T) {
 		{"media: {srtp: maybe}", "media.srtp"},
 		{"codecs: [PCMX]", "unknown codec \"PCMX\""},
 		{"routes: [{forward: 'sip:x@y', reject: 404}]", "not both"},
+		{"routes: [{forward: 'sip:x@y'}]", "open relay"},
+		{"routes: [{registered: '$1'}]", "need a registrar"},
 		{"routes: [{name: r}]", "needs an action"},
 		{"routes: [{reject: 200}]", "want a 4xx"},
 		{"routes: [{request_uri: '(', reject: 404}]", "request_uri"},

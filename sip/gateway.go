@@ -30,6 +30,7 @@ type Gateway struct {
 	ports *Ports
 	sched *pipeline.Scheduler
 	srtp  sdp.SRTPPolicy
+	reg   *Registrar // nil without a registrar: section
 	log   *slog.Logger
 
 	mu    sync.Mutex
@@ -101,6 +102,18 @@ func NewGateway(cfg *Config, log *slog.Logger) (*Gateway, error) {
 		return nil, err
 	}
 	gw := &Gateway{cfg: cfg, ep: ep, ports: ports, srtp: policy, log: log, calls: map[*gwCall]bool{}}
+	allow := "INVITE, ACK, BYE, CANCEL, OPTIONS"
+	unsupported := []sip.RequestMethod{sip.SUBSCRIBE, sip.NOTIFY, sip.PUBLISH, sip.MESSAGE, sip.REFER, sip.INFO, sip.UPDATE, sip.PRACK}
+	if cfg.Registrar != nil {
+		if gw.reg, err = NewRegistrar(*cfg.Registrar); err != nil {
+			ep.Close()
+			return nil, err
+		}
+		ep.srv.OnRegister(gw.safe(gw.reg.OnRegister))
+		allow += ", REGISTER"
+	} else {
+		unsupported = append(unsupported, sip.REGISTER)
+	}
 	gw.sched = pipeline.NewScheduler()
 	gw.sched.Start()
 	ep.srv.OnInvite(gw.safe(gw.onInvite))
@@ -108,13 +121,13 @@ func NewGateway(cfg *Config, log *slog.Logger) (*Gateway, error) {
 	ep.srv.OnBye(gw.safe(gw.onBye))
 	ep.srv.OnOptions(gw.safe(func(req *sip.Request, tx sip.ServerTransaction) {
 		res := sip.NewResponseFromRequest(req, sip.StatusOK, "OK", nil)
-		res.AppendHeader(sip.NewHeader("Allow", "INVITE, ACK, BYE, CANCEL, OPTIONS"))
+		res.AppendHeader(sip.NewHeader("Allow", allow))
 		tx.Respond(res)
 	}))
-	for _, m := range []sip.RequestMethod{sip.REGISTER, sip.SUBSCRIBE, sip.NOTIFY, sip.PUBLISH, sip.MESSAGE, sip.REFER, sip.INFO, sip.UPDATE, sip.PRACK} {
+	for _, m := range unsupported {
 		ep.srv.OnRequest(m, func(req *sip.Request, tx sip.ServerTransaction) {
 			res := sip.NewResponseFromRequest(req, sip.StatusNotImplemented, "Not Implemented", nil)
-			res.AppendHeader(sip.NewHeader("Allow", "INVITE, ACK, BYE, CANCEL, OPTIONS"))
+			res.AppendHeader(sip.NewHeader("Allow", allow))
 			tx.Respond(res)
 		})
 	}
@@ -218,6 +231,14 @@ func (gw *Gateway) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		respond(tx, req, r.Reject, "Rejected By Route")
 		return
 	}
+	if r.Forward != "" && !r.Open {
+		// A trunk route: only authenticated callers (no open relay).
+		if _, res := gw.reg.Authenticate(req, true); res != authOK {
+			gw.stats.Rejected.Add(1)
+			gw.reg.respondAuth(req, tx, res, true)
+			return
+		}
+	}
 	offerA, err := sdp.Parse(req.Body())
 	if err != nil {
 		gw.stats.Rejected.Add(1)
@@ -271,11 +292,21 @@ func (gw *Gateway) connect(c *gwCall, req *sip.Request, tx sip.ServerTransaction
 	if len(r.Codecs) > 0 {
 		prefs = r.Codecs
 	}
-	// Leg B: offer the route's codecs, ours in preference order.
-	target := r.Target(groups)
+	// Leg B: a registered user's contact, or the route's target.
 	var uri sip.Uri
-	if err := sip.ParseUri(target, &uri); err != nil {
-		return sip.StatusInternalServerError, "Bad Route Target", fmt.Errorf("route %s target %q: %w", r.Name, target, err)
+	var target string
+	if r.Registered != "" {
+		user := r.User(groups)
+		contact, ok := gw.reg.Lookup(user)
+		if !ok {
+			return sip.StatusTemporarilyUnavailable, "Not Registered", fmt.Errorf("route %s: %q is not registered", r.Name, user)
+		}
+		uri, target = contact, contact.String()
+	} else {
+		target = r.Target(groups)
+		if err := sip.ParseUri(target, &uri); err != nil {
+			return sip.StatusInternalServerError, "Bad Route Target", fmt.Errorf("route %s target %q: %w", r.Name, target, err)
+		}
 	}
 	c.sessA, c.verA, c.sessB, c.verB = rand.Uint64()>>1, 1, rand.Uint64()>>1, 1
 	offerB, err := sdp.BuildOffer(sdp.OfferParams{SessionID: c.sessB, Version: c.verB, Addr: gw.ports.Addr(), Port: c.portB,

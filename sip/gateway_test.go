@@ -26,6 +26,7 @@ routes:
   - name: callee
     request_uri: '^sip:(1\d*)@'
     forward: 'sip:$1@%s'
+    open: true
     codecs: %s
   - name: rest
     reject: 404

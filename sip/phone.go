@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net/netip"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -30,6 +31,7 @@ type PhoneConfig struct {
 	RTPTimeout time.Duration       // hang up after this long without RTP (default 10s)
 	UserAgent  string              // User-Agent header
 	User       string              // user part of From and Contact (default "phone")
+	Password   string              // digest password for User, answered to 401/407 challenges
 	Logger     *slog.Logger        // nil: slog.Default()
 	Scheduler  *pipeline.Scheduler // shared scheduler; nil: the phone runs its own
 }
@@ -236,7 +238,8 @@ func (p *Phone) call(ctx context.Context, uri sip.Uri, port int) (*Call, error) 
 // late answer and releases the dialog.
 func (p *Phone) waitAnswer(ctx context.Context, dlg *sipgo.DialogClientSession) error {
 	res := make(chan error, 1)
-	go func() { res <- dlg.WaitAnswer(ctx, sipgo.AnswerOptions{}) }()
+	auth := sipgo.AnswerOptions{Username: p.cfg.User, Password: p.cfg.Password}
+	go func() { res <- dlg.WaitAnswer(ctx, auth) }()
 	select {
 	case err := <-res:
 		if err != nil {
@@ -397,3 +400,35 @@ func (c *Call) Done() <-chan struct{} { return c.done }
 
 // Reason says why the call ended (after Done).
 func (c *Call) Reason() string { return c.reason }
+
+// Register registers the phone's contact for its user at registrar (a SIP
+// URI such as sip:gw.example:5060), answering a digest challenge with
+// Password. expires 0 removes the registration.
+func (p *Phone) Register(ctx context.Context, registrar string, expires time.Duration) error {
+	var reg sip.Uri
+	if err := sip.ParseUri(registrar, &reg); err != nil {
+		return fmt.Errorf("register at %q: %w", registrar, err)
+	}
+	aor := sip.Uri{Scheme: "sip", User: p.cfg.User, Host: reg.Host, Port: reg.Port}
+	req := sip.NewRequest(sip.REGISTER, reg)
+	from := &sip.FromHeader{Address: aor, Params: sip.NewParams()}
+	from.Params.Add("tag", sip.GenerateTagN(16))
+	req.AppendHeader(from)
+	req.AppendHeader(&sip.ToHeader{Address: aor})
+	req.AppendHeader(&sip.ContactHeader{Address: p.ep.uri(p.cfg.User)})
+	req.AppendHeader(sip.NewHeader("Expires", strconv.Itoa(int(expires.Seconds()))))
+	res, err := p.ep.cli.Do(ctx, req)
+	if err != nil {
+		return fmt.Errorf("register: %w", err)
+	}
+	if res.StatusCode == sip.StatusUnauthorized || res.StatusCode == sip.StatusProxyAuthRequired {
+		res, err = p.ep.cli.DoDigestAuth(ctx, req, res, sipgo.DigestAuth{Username: p.cfg.User, Password: p.cfg.Password})
+		if err != nil {
+			return fmt.Errorf("register: %w", err)
+		}
+	}
+	if res.StatusCode != sip.StatusOK {
+		return fmt.Errorf("register: %d %s", res.StatusCode, res.Reason)
+	}
+	return nil
+}

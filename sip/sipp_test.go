@@ -119,7 +119,7 @@ listen: [{transport: udp, addr: "127.0.0.1:0"}]
 media: {address: 127.0.0.1, ports: 30000-39999, rtp_timeout: 30s}
 codecs: [PCMU, PCMA]
 routes:
-  - {name: sipp, request_uri: '^sip:service@', forward: 'sip:service@%s'}
+  - {name: sipp, request_uri: '^sip:service@', forward: 'sip:service@%s', open: true}
   - {name: rest, reject: 404}
 `, target)))
 	if err != nil {
@@ -182,6 +182,16 @@ func TestSIPpScenarios(t *testing.T) {
 		uac.wait(t, "uac", 20*time.Second)
 		uas.wait(t, "uas", 10*time.Second)
 		gw.waitIdle(t)
+	})
+	t.Run("REGISTER with digest", func(t *testing.T) {
+		gw := registrarGateway(t, "")
+		uac := startSIPp(t, bin, "uac_register.xml", gw.Addr().String(), "-au", "alice", "-ap", "wonderland", "-m", "2", "-r", "2")
+		uac.wait(t, "right password", 20*time.Second)
+		if _, ok := gw.reg.Lookup("alice"); !ok {
+			t.Fatal("alice is not registered after SIPp's REGISTER")
+		}
+		bad := startSIPp(t, bin, "uac_register_wrong.xml", gw.Addr().String(), "-au", "alice", "-ap", "nope", "-m", "1")
+		bad.wait(t, "wrong password", 20*time.Second)
 	})
 	t.Run("OPTIONS", func(t *testing.T) {
 		gw := sippGateway(t, "127.0.0.1:9")

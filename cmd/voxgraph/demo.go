@@ -83,7 +83,7 @@ listen: [{transport: udp, addr: "127.0.0.1:0"}]
 media: {address: 127.0.0.1, ports: 47000-47999, rtp_timeout: 10s}
 codecs: [PCMU, PCMA]
 routes:
-  - {name: demo, request_uri: '^sip:demo@', forward: 'sip:callee@%s', codecs: [G722]}
+  - {name: demo, request_uri: '^sip:demo@', forward: 'sip:callee@%s', codecs: [G722], open: true}
   - {name: rest, reject: 404}
 `, callee.Addr())))
 	if err != nil {
