@@ -38,22 +38,27 @@ func (g *Graph) Attach(spec *Spec) error {
 		g.removeNodes(nodes)
 		return err
 	}
+	// Commit first, so elements of the fragment can find each other (and
+	// the rest of the graph) by name when they start.
+	prev := append([]*node(nil), g.nodes...)
+	g.commit(order)
 	if g.started {
 		for i := len(nodes) - 1; i >= 0; i-- {
 			if err := g.startNode(nodes[i]); err != nil {
 				for _, n := range nodes {
+					n.removed = true
 					if n.started {
 						n.started = false
-						n.removed = true
 						toStop = append(toStop, n)
 					}
+					delete(g.byName, n.name)
 				}
 				g.removeNodes(nodes)
+				g.commit(prev)
 				return err
 			}
 		}
 	}
-	g.commit(order)
 	return nil
 }
 

@@ -59,6 +59,11 @@ type Route struct {
 	Forward    string `yaml:"forward"`    // target URI; $1.. expand request_uri groups
 	Registered string `yaml:"registered"` // a registered user ($1.. expanded): call their contact
 	Reject     int    `yaml:"reject"`     // SIP status code
+	// App answers the call here with a graph template instead of calling
+	// anyone: echo, play (File), record (File) or conference (Room).
+	App  string `yaml:"app"`
+	File string `yaml:"file"` // WAV file for play and record ($1.. expanded)
+	Room string `yaml:"room"` // conference room name ($1.. expanded)
 	// Open lets unauthenticated callers use a forward route. Without it
 	// the caller must authenticate (digest, 407) as a registrar user: no
 	// open relay to trunks, no toll fraud.
@@ -205,16 +210,22 @@ func (c *Config) check() error {
 			*f.dst = re
 		}
 		actions := 0
-		for _, set := range []bool{r.Forward != "", r.Registered != "", r.Reject != 0} {
+		for _, set := range []bool{r.Forward != "", r.Registered != "", r.Reject != 0, r.App != ""} {
 			if set {
 				actions++
 			}
 		}
 		switch {
 		case actions > 1:
-			errs = append(errs, fmt.Errorf("%s: give one action: forward, registered or reject, not both", where))
+			errs = append(errs, fmt.Errorf("%s: give one action: forward, registered, app or reject", where))
 		case actions == 0:
-			errs = append(errs, fmt.Errorf("%s: needs an action: forward: URI, registered: USER or reject: CODE", where))
+			errs = append(errs, fmt.Errorf("%s: needs an action: forward: URI, registered: USER, app: echo|play|record|conference or reject: CODE", where))
+		case r.App != "" && r.App != "echo" && r.App != "play" && r.App != "record" && r.App != "conference":
+			errs = append(errs, fmt.Errorf("%s: app %q: want echo, play, record or conference", where, r.App))
+		case (r.App == "play" || r.App == "record") && r.File == "":
+			errs = append(errs, fmt.Errorf("%s: app %s needs file: PATH.wav", where, r.App))
+		case r.App == "conference" && r.Room == "":
+			errs = append(errs, fmt.Errorf("%s: app conference needs room: NAME", where))
 		case r.Reject != 0 && (r.Reject < 400 || r.Reject > 699):
 			errs = append(errs, fmt.Errorf("%s: reject %d: want a 4xx, 5xx or 6xx status", where, r.Reject))
 		case r.Registered != "" && c.Registrar == nil:

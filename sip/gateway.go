@@ -16,6 +16,7 @@ import (
 	"github.com/emiago/sipgo"
 	"github.com/emiago/sipgo/sip"
 
+	"github.com/voxgraph/voxgraph/graphs"
 	"github.com/voxgraph/voxgraph/pipeline"
 	"github.com/voxgraph/voxgraph/sip/sdp"
 )
@@ -35,6 +36,7 @@ type Gateway struct {
 
 	mu    sync.Mutex
 	calls map[*gwCall]bool
+	rooms map[string]*room
 	wg    sync.WaitGroup
 
 	stats GatewayStats
@@ -58,6 +60,7 @@ type gwCall struct {
 	legB     Leg
 	started  time.Time
 	cancel   context.CancelFunc // aborts the setup (leg B's INVITE)
+	leave    func()             // conference: detach the caller's branch (the room's graph is shared)
 	sessA    uint64             // o= session id and version of our SDP towards each leg
 	verA     uint64
 	sessB    uint64
@@ -101,7 +104,7 @@ func NewGateway(cfg *Config, log *slog.Logger) (*Gateway, error) {
 	if err != nil {
 		return nil, err
 	}
-	gw := &Gateway{cfg: cfg, ep: ep, ports: ports, srtp: policy, log: log, calls: map[*gwCall]bool{}}
+	gw := &Gateway{cfg: cfg, ep: ep, ports: ports, srtp: policy, log: log, calls: map[*gwCall]bool{}, rooms: map[string]*room{}}
 	allow := "INVITE, ACK, BYE, CANCEL, OPTIONS"
 	unsupported := []sip.RequestMethod{sip.SUBSCRIBE, sip.NOTIFY, sip.PUBLISH, sip.MESSAGE, sip.REFER, sip.INFO, sip.UPDATE, sip.PRACK}
 	if cfg.Registrar != nil {
@@ -266,7 +269,11 @@ func (gw *Gateway) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	gw.mu.Unlock()
 	gw.wg.Add(1)
 	defer gw.wg.Done()
-	if code, reason, err := gw.connect(c, req, tx, r, groups, offerA); err != nil {
+	connect := func() (int, string, error) { return gw.connect(c, req, tx, r, groups, offerA) }
+	if r.App != "" {
+		connect = func() (int, string, error) { return gw.answerApp(c, r, groups, offerA) }
+	}
+	if code, reason, err := connect(); err != nil {
 		gw.stats.Failed.Add(1)
 		gw.log.Info("call failed", "call", c.id, "route", r.Name, "code", code, "err", err)
 		a.Respond(code, reason, nil)
@@ -413,16 +420,24 @@ func legFrom(n sdp.Negotiated, addr netip.Addr, port int) Leg {
 // watch ends the call when either leg hangs up or the media stops.
 func (gw *Gateway) watch(c *gwCall) {
 	defer gw.wg.Done()
+	var bDone <-chan struct{} // nil for calls answered here: never ready
+	if c.b != nil {
+		bDone = c.b.Context().Done()
+	}
 	select {
 	case <-c.a.Context().Done():
-		gw.bye(c.b.Bye)
+		if c.b != nil {
+			gw.bye(c.b.Bye)
+		}
 		gw.release(c, "caller hung up")
-	case <-c.b.Context().Done():
+	case <-bDone:
 		gw.bye(c.a.Bye)
 		gw.release(c, "callee hung up")
 	case <-c.g.Done():
 		gw.bye(c.a.Bye)
-		gw.bye(c.b.Bye)
+		if c.b != nil {
+			gw.bye(c.b.Bye)
+		}
 		gw.release(c, "media ended (RTP timeout)")
 	case <-c.ended:
 	}
@@ -441,7 +456,9 @@ func (gw *Gateway) hangup(c *gwCall, cause string) {
 		}
 		return
 	}
-	gw.bye(c.b.Bye)
+	if c.b != nil {
+		gw.bye(c.b.Bye)
+	}
 	gw.bye(c.a.Bye)
 	gw.release(c, cause)
 }
@@ -456,7 +473,10 @@ func (gw *Gateway) bye(f func(context.Context) error) {
 func (gw *Gateway) release(c *gwCall, cause string) {
 	c.once.Do(func() {
 		c.endCause = cause
-		if c.g != nil {
+		switch {
+		case c.leave != nil:
+			c.leave()
+		case c.g != nil:
 			gw.sched.Remove(c.g)
 			c.g.Stop()
 		}
@@ -513,7 +533,7 @@ func (gw *Gateway) Calls() []CallReport {
 		if c.g == nil {
 			continue // still being set up
 		}
-		calls = append(calls, live{CallReport{ID: c.id, Route: c.route, A: c.legA, B: c.legB, Transcoding: c.legA.Codec != c.legB.Codec,
+		calls = append(calls, live{CallReport{ID: c.id, Route: c.route, A: c.legA, B: c.legB, Transcoding: c.b != nil && c.legA.Codec != c.legB.Codec,
 			Duration: time.Since(c.started)}, c.g})
 	}
 	gw.mu.Unlock()
@@ -608,4 +628,172 @@ func (gw *Gateway) element(c *gwCall, name string) pipeline.Element {
 	}
 	e, _ := g.Element(name)
 	return e
+}
+
+// answerApp answers a call here with a graph template (echo, play, record)
+// instead of calling a second leg.
+func (gw *Gateway) answerApp(c *gwCall, r *Route, groups []string, offerA *sdp.Session) (int, string, error) {
+	if r.App == "conference" {
+		return gw.joinConference(c, r, groups, offerA)
+	}
+	var err error
+	if c.portA, err = gw.ports.Allocate(); err != nil {
+		return sip.StatusServiceUnavailable, "No Media Ports", err
+	}
+	c.sessA, c.verA = rand.Uint64()>>1, 1
+	answer, neg, err := sdp.Answer(offerA, sdp.AnswerParams{SessionID: c.sessA, Version: c.verA, Addr: gw.ports.Addr(), Port: c.portA,
+		Codecs: gw.cfg.Codecs, PTime: 20 * time.Millisecond, SRTP: gw.srtp})
+	if err != nil {
+		return sip.StatusNotAcceptableHere, "Not Acceptable Here", err
+	}
+	leg := legFrom(neg, gw.ports.Addr(), c.portA)
+	rate, err := leg.rate()
+	if err != nil {
+		return sip.StatusInternalServerError, "Server Error", err
+	}
+	vars := map[string]string{"local": leg.Local.String(), "remote": leg.remote(), "codec": leg.Codec,
+		"pt": strconv.Itoa(int(leg.PT)), "rpt": strconv.Itoa(int(leg.RecvPT)), "rx_key": leg.RxKey, "tx_key": leg.TxKey,
+		"rtp_timeout": gw.cfg.Media.RTPTimeout.String(), "file": expandGroups(r.File, groups), "rate": strconv.Itoa(rate)}
+	spec, err := graphs.Resolve("std:app-"+r.App, vars)
+	if err != nil {
+		return sip.StatusInternalServerError, "Server Error", err
+	}
+	for i := range spec.Elements {
+		if e := &spec.Elements[i]; e.Name == "a_rx" || e.Name == "a_tx" {
+			setSuite(e, leg, leg)
+		}
+	}
+	spec.Name = "call-" + c.id
+	g, err := pipeline.Build(spec, pipeline.WithLogger(gw.log.With("call", c.id)))
+	if err == nil {
+		err = runGraph(context.Background(), g, gw.sched)
+	}
+	if err != nil {
+		return sip.StatusInternalServerError, "Media Failure", err
+	}
+	gw.mu.Lock()
+	c.g, c.legA = g, leg
+	gw.mu.Unlock()
+	if err := c.a.RespondSDP(answer); err != nil {
+		return sip.StatusInternalServerError, "Answer Failed", err
+	}
+	gw.mu.Lock()
+	c.answered = true
+	gw.mu.Unlock()
+	gw.log.Info("call answered by app", "call", c.id, "route", r.Name, "app", r.App, "codec", leg.Codec)
+	return 0, "", nil
+}
+
+// room is a conference: one graph with a mixer that callers' branches
+// are attached to and detached from while it runs.
+type room struct {
+	name    string
+	g       *pipeline.Graph
+	members int
+	next    int // member numbers pair mix.in_K with mix.minus_K
+}
+
+// roomRate is the conference mix's sample rate: wideband, so G.722 callers
+// keep their bandwidth; narrowband callers are resampled.
+const roomRate = 16000
+
+// joinConference answers a call and attaches it to a room's mixer: its audio
+// joins the mix and it hears everybody but itself (mix-minus). Joining and
+// leaving touch only the caller's own branch.
+func (gw *Gateway) joinConference(c *gwCall, r *Route, groups []string, offerA *sdp.Session) (int, string, error) {
+	var err error
+	if c.portA, err = gw.ports.Allocate(); err != nil {
+		return sip.StatusServiceUnavailable, "No Media Ports", err
+	}
+	c.sessA, c.verA = rand.Uint64()>>1, 1
+	answer, neg, err := sdp.Answer(offerA, sdp.AnswerParams{SessionID: c.sessA, Version: c.verA, Addr: gw.ports.Addr(), Port: c.portA,
+		Codecs: gw.cfg.Codecs, PTime: 20 * time.Millisecond, SRTP: gw.srtp})
+	if err != nil {
+		return sip.StatusNotAcceptableHere, "Not Acceptable Here", err
+	}
+	leg := legFrom(neg, gw.ports.Addr(), c.portA)
+	rate, err := leg.rate()
+	if err != nil {
+		return sip.StatusInternalServerError, "Server Error", err
+	}
+	name := expandGroups(r.Room, groups)
+	gw.mu.Lock()
+	defer gw.mu.Unlock()
+	rm := gw.rooms[name]
+	if rm == nil {
+		spec := &pipeline.Spec{Name: "room-" + name, Elements: []pipeline.ElementSpec{{Name: "mix", Type: "mix",
+			Props: []pipeline.PropSpec{{Key: "rate", Value: strconv.Itoa(roomRate)}}}}}
+		g, err := pipeline.Build(spec, pipeline.WithLogger(gw.log.With("room", name)))
+		if err == nil {
+			err = runGraph(context.Background(), g, gw.sched)
+		}
+		if err != nil {
+			return sip.StatusInternalServerError, "Conference Failure", err
+		}
+		rm = &room{name: name, g: g}
+		gw.rooms[name] = rm
+	}
+	k := rm.next
+	rm.next++
+	n := func(s string) string { return fmt.Sprintf("%s_%d", s, k) }
+	prop := func(kv ...string) []pipeline.PropSpec {
+		var ps []pipeline.PropSpec
+		for i := 0; i+1 < len(kv); i += 2 {
+			if kv[i+1] != "" {
+				ps = append(ps, pipeline.PropSpec{Key: kv[i], Value: kv[i+1]})
+			}
+		}
+		return ps
+	}
+	profile := leg.SRTPSuite
+	if leg.RxKey == "" {
+		profile = ""
+	}
+	frag := &pipeline.Spec{Elements: []pipeline.ElementSpec{
+		{Name: n("rx"), Type: "rtp-src", Props: prop("listen", leg.Local.String(), "codec", leg.Codec, "pt", strconv.Itoa(int(leg.RecvPT)), "key", leg.RxKey, "profile", profile)},
+		{Name: n("jb"), Type: "jitter"},
+		{Name: n("dec"), Type: "decode"},
+		{Name: n("up"), Type: "resample", Props: prop("rate", strconv.Itoa(roomRate))},
+		{Name: n("down"), Type: "resample", Props: prop("rate", strconv.Itoa(rate))},
+		{Name: n("enc"), Type: "encode", Props: prop("codec", leg.Codec, "pt", strconv.Itoa(int(leg.PT)))},
+		{Name: n("tx"), Type: "rtp-sink", Props: prop("via", n("rx"), "remote", leg.remote(), "key", leg.TxKey, "profile", profile)},
+	}, Links: []pipeline.LinkSpec{
+		{From: n("rx"), To: n("jb")}, {From: n("jb"), To: n("dec")}, {From: n("dec"), To: n("up")},
+		{From: n("up"), To: "mix", ToPort: n("in")},
+		{From: "mix", FromPort: n("minus"), To: n("down")}, {From: n("down"), To: n("enc")}, {From: n("enc"), To: n("tx")},
+	}}
+	if err := rm.g.Attach(frag); err != nil {
+		gw.closeRoomLocked(rm)
+		return sip.StatusInternalServerError, "Conference Failure", err
+	}
+	rm.members++
+	branch := []string{n("rx"), n("jb"), n("dec"), n("up"), n("down"), n("enc"), n("tx")}
+	c.g, c.legA = rm.g, leg
+	c.leave = func() {
+		if err := rm.g.Detach(branch...); err != nil {
+			gw.log.Warn("conference leave", "room", rm.name, "err", err)
+		}
+		gw.mu.Lock()
+		rm.members--
+		if rm.members == 0 {
+			gw.closeRoomLocked(rm)
+		}
+		gw.mu.Unlock()
+	}
+	if err := c.a.RespondSDP(answer); err != nil {
+		return sip.StatusInternalServerError, "Answer Failed", err
+	}
+	c.answered = true
+	gw.log.Info("joined conference", "call", c.id, "room", name, "member", k, "members", rm.members, "codec", leg.Codec)
+	return 0, "", nil
+}
+
+// closeRoomLocked stops an empty room (caller holds gw.mu).
+func (gw *Gateway) closeRoomLocked(rm *room) {
+	if gw.rooms[rm.name] != rm || rm.members > 0 {
+		return
+	}
+	delete(gw.rooms, rm.name)
+	gw.sched.Remove(rm.g)
+	rm.g.Stop()
 }

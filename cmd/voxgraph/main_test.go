@@ -227,7 +227,9 @@ func TestStdGraphsBuild(t *testing.T) {
 	vars := map[string]string{"in": in, "out": filepath.Join(dir, "out.wav"),
 		// the b2bua template's per-call variables
 		"a_local": "127.0.0.1:0", "b_local": "127.0.0.1:0", "a_codec": "PCMU", "a_pt": "0", "a_rpt": "0", "b_codec": "PCMA", "b_pt": "8", "b_rpt": "8",
-		"a_rate": "8000", "b_rate": "8000", "a_remote": "127.0.0.1:4000", "b_remote": "127.0.0.1:4002"}
+		"a_rate": "8000", "b_rate": "8000", "a_remote": "127.0.0.1:4000", "b_remote": "127.0.0.1:4002",
+		// the app templates' variables
+		"local": "127.0.0.1:0", "remote": "127.0.0.1:4004", "codec": "PCMU", "pt": "0", "rpt": "0", "rate": "8000", "file": in}
 	for _, name := range graphs.StdNames() {
 		t.Run(name, func(t *testing.T) {
 			if err := validate("std:"+name, vars); err != nil {
