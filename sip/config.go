@@ -118,6 +118,11 @@ routes:
     request_uri: '^sip:(\d+)@'
     forward: 'sip:$1@127.0.0.1:5070'
     codecs: [PCMA, PCMU]      # this trunk speaks G.711 only
+  # Calls answered here by a graph template instead of a second leg:
+  - {name: echo-test, request_uri: '^sip:echo@', app: echo}
+  - {name: conference, request_uri: '^sip:conf-(\w+)@', app: conference, room: '$1'}
+  # - {name: announcement, request_uri: '^sip:hello@', app: play, file: /var/lib/voxgraph/hello.wav}
+  # - {name: voicemail, request_uri: '^sip:vm@', app: record, file: /var/lib/voxgraph/message.wav}
   - name: everything-else
     reject: 404
 `
