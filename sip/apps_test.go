@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/voxgraph/voxgraph/elements/rtp"
 	"github.com/voxgraph/voxgraph/internal/graphtest"
 )
 
@@ -140,3 +141,48 @@ func atof(s string) float64 {
 }
 
 func graphtestRead(t *testing.T, path string) (int, int, []int16) { return graphtest.ReadWav(t, path) }
+
+// TestConferenceMemberTimeout: a member whose RTP stops is hung up after the
+// RTP timeout and its branch leaves the room; the others stay.
+func TestConferenceMemberTimeout(t *testing.T) {
+	gw := appGateway(t, `  - {name: conf, request_uri: '^sip:conf-(\w+)@', app: conference, room: '$1'}`)
+	ports, _ := NewPorts(netip.MustParseAddr("127.0.0.1"), 45000, 45999)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	stays := newTestPhone(t, ports, []string{"PCMU"}, phoneSetup{play: toneFile(t, "300")})
+	quiet := newTestPhone(t, ports, []string{"PCMU"}, phoneSetup{play: toneFile(t, "700")})
+	c1, err := stays.Call(ctx, fmt.Sprintf("sip:conf-red@%s", gw.Addr()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c2, err := quiet.Call(ctx, fmt.Sprintf("sip:conf-red@%s", gw.Addr()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The phone goes silent without hanging up (a phone that lost its network).
+	e, _ := c2.Graph.Element("tx")
+	e.(*rtp.Sink).SetMuted(true)
+	start := time.Now()
+	deadline := time.Now().Add(8 * time.Second)
+	for gw.ActiveCalls() != 1 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if gw.ActiveCalls() != 1 {
+		t.Fatal("the silent member was not hung up")
+	}
+	if waited := time.Since(start); waited < 2*time.Second {
+		t.Fatalf("hung up after %v, before the 3 s RTP timeout: not by the timeout", waited)
+	}
+	select {
+	case <-c2.Done():
+	case <-time.After(3 * time.Second):
+		t.Fatal("the silent member's phone did not get the BYE")
+	}
+	select {
+	case <-c1.Done():
+		t.Fatal("the member who kept talking was hung up too")
+	default:
+	}
+	c1.Hangup(ctx)
+	waitFor(t, "room closed", func() bool { return gw.ActiveCalls() == 0 && gw.PortsInUse() == 0 })
+}

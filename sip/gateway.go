@@ -61,6 +61,7 @@ type gwCall struct {
 	started  time.Time
 	cancel   context.CancelFunc // aborts the setup (leg B's INVITE)
 	leave    func()             // conference: detach the caller's branch (the room's graph is shared)
+	timedOut func() bool        // conference: the caller's stream has timed out
 	sessA    uint64             // o= session id and version of our SDP towards each leg
 	verA     uint64
 	sessB    uint64
@@ -424,7 +425,32 @@ func (gw *Gateway) watch(c *gwCall) {
 	if c.b != nil {
 		bDone = c.b.Context().Done()
 	}
+	// A conference member shares the room's graph, so its own RTP timeout
+	// is its receiver ending, not the graph finishing: poll for it.
+	var memberTimeout <-chan struct{}
+	if c.timedOut != nil {
+		ch := make(chan struct{})
+		memberTimeout = ch
+		go func() {
+			t := time.NewTicker(250 * time.Millisecond)
+			defer t.Stop()
+			for {
+				select {
+				case <-t.C:
+					if c.timedOut() {
+						close(ch)
+						return
+					}
+				case <-c.ended:
+					return
+				}
+			}
+		}()
+	}
 	select {
+	case <-memberTimeout:
+		gw.bye(c.a.Bye)
+		gw.release(c, "media ended (RTP timeout)")
 	case <-c.a.Context().Done():
 		if c.b != nil {
 			gw.bye(c.b.Bye)
@@ -750,7 +776,8 @@ func (gw *Gateway) joinConference(c *gwCall, r *Route, groups []string, offerA *
 		profile = ""
 	}
 	frag := &pipeline.Spec{Elements: []pipeline.ElementSpec{
-		{Name: n("rx"), Type: "rtp-src", Props: prop("listen", leg.Local.String(), "codec", leg.Codec, "pt", strconv.Itoa(int(leg.RecvPT)), "key", leg.RxKey, "profile", profile)},
+		{Name: n("rx"), Type: "rtp-src", Props: prop("listen", leg.Local.String(), "codec", leg.Codec, "pt", strconv.Itoa(int(leg.RecvPT)), "key", leg.RxKey, "profile", profile,
+			"timeout", gw.cfg.Media.RTPTimeout.String())},
 		{Name: n("jb"), Type: "jitter"},
 		{Name: n("dec"), Type: "decode"},
 		{Name: n("up"), Type: "resample", Props: prop("rate", strconv.Itoa(roomRate))},
@@ -769,6 +796,11 @@ func (gw *Gateway) joinConference(c *gwCall, r *Route, groups []string, offerA *
 	rm.members++
 	branch := []string{n("rx"), n("jb"), n("dec"), n("up"), n("down"), n("enc"), n("tx")}
 	c.g, c.legA = rm.g, leg
+	if e, ok := rm.g.Element(n("rx")); ok {
+		if src, ok := e.(interface{ Ended() bool }); ok {
+			c.timedOut = src.Ended
+		}
+	}
 	c.leave = func() {
 		if err := rm.g.Detach(branch...); err != nil {
 			gw.log.Warn("conference leave", "room", rm.name, "err", err)
