@@ -347,9 +347,25 @@ func (gw *Gateway) connect(c *gwCall, req *sip.Request, tx sip.ServerTransaction
 		return sip.StatusServiceUnavailable, "Target Unreachable", err
 	}
 	c.b = b
+	// Early media: on the first 183 with SDP the call's media is set up and
+	// the caller gets 183 with our answer, so a trunk's ringback or
+	// announcement reaches it before the answer. Ringing without SDP is
+	// relayed as 180.
 	ringing := false
+	var answerA []byte
+	var earlyErr error
 	err = b.WaitAnswer(ctx, sipgo.AnswerOptions{OnResponse: func(res *sip.Response) error {
-		if (res.StatusCode == sip.StatusRinging || res.StatusCode == sip.StatusSessionInProgress) && !ringing {
+		code := res.StatusCode
+		if code == sip.StatusSessionInProgress && len(res.Body()) > 0 && c.g == nil && earlyErr == nil {
+			if answerA, earlyErr = gw.setupMedia(c, offerA, offerBSess, res.Body()); earlyErr == nil {
+				c.a.Respond(sip.StatusSessionInProgress, "Session Progress", answerA, sip.NewHeader("Content-Type", "application/sdp"))
+				ringing = true
+				gw.log.Info("early media", "call", c.id, "a", c.legA.Codec, "b", c.legB.Codec)
+				return nil
+			}
+			gw.log.Info("early media refused", "call", c.id, "err", earlyErr)
+		}
+		if (code == sip.StatusRinging || code == sip.StatusSessionInProgress) && !ringing {
 			ringing = true
 			c.a.Respond(sip.StatusRinging, "Ringing", nil)
 		}
@@ -368,36 +384,23 @@ func (gw *Gateway) connect(c *gwCall, req *sip.Request, tx sip.ServerTransaction
 	if err := b.Ack(ctx); err != nil {
 		return sip.StatusServiceUnavailable, "Target Failed", err
 	}
-	answerB, err := sdp.Parse(b.InviteResponse.Body())
-	var negB sdp.Negotiated
-	if err == nil {
-		negB, err = sdp.ApplyAnswer(offerBSess, answerB)
+	final := b.InviteResponse.Body()
+	if c.g != nil { // early media: keep it unless the answer moved leg B
+		if n, err := negotiateB(offerBSess, final); err != nil || n.Codec.Name != c.legB.Codec || n.Remote != c.legB.Remote {
+			gw.mu.Lock()
+			g := c.g
+			c.g = nil
+			gw.mu.Unlock()
+			gw.sched.Remove(g)
+			g.Stop()
+		}
 	}
-	if err != nil {
-		gw.bye(b.Bye)
-		return sip.StatusNotAcceptableHere, "Target Answered Badly", err
+	if c.g == nil {
+		if answerA, err = gw.setupMedia(c, offerA, offerBSess, final); err != nil {
+			gw.bye(b.Bye)
+			return sip.StatusNotAcceptableHere, "Target Answered Badly", err
+		}
 	}
-	// Leg A: the gateway's codecs (the route's list is for the target side),
-	// B's codec first so that matching legs need no transcoding.
-	aPrefs := append([]string{negB.Codec.Name}, gw.cfg.Codecs...)
-	answerA, negA, err := sdp.Answer(offerA, sdp.AnswerParams{SessionID: c.sessA, Version: c.verA, Addr: gw.ports.Addr(), Port: c.portA,
-		Codecs: slices.Compact(aPrefs), PTime: 20 * time.Millisecond, SRTP: gw.srtp})
-	if err != nil {
-		gw.bye(b.Bye)
-		return sip.StatusNotAcceptableHere, "Not Acceptable Here", err
-	}
-	c.legA, c.legB = legFrom(negA, gw.ports.Addr(), c.portA), legFrom(negB, gw.ports.Addr(), c.portB)
-	g, err := buildCallGraph("call-"+c.id, c.legA, c.legB, gw.cfg.Media.RTPTimeout, gw.log.With("call", c.id))
-	if err == nil {
-		err = runGraph(context.Background(), g, gw.sched)
-	}
-	if err != nil {
-		gw.bye(b.Bye)
-		return sip.StatusInternalServerError, "Media Failure", err
-	}
-	gw.mu.Lock()
-	c.g = g // Calls reads it under the lock
-	gw.mu.Unlock()
 	if err := c.a.RespondSDP(answerA); err != nil {
 		gw.bye(b.Bye)
 		return sip.StatusInternalServerError, "Answer Failed", err
@@ -408,6 +411,44 @@ func (gw *Gateway) connect(c *gwCall, req *sip.Request, tx sip.ServerTransaction
 	gw.log.Info("call connected", "call", c.id, "route", r.Name, "target", target, "a", c.legA.Codec, "b", c.legB.Codec,
 		"transcoding", c.legA.Codec != c.legB.Codec)
 	return 0, "", nil
+}
+
+// negotiateB checks leg B's SDP answer against our offer.
+func negotiateB(offer *sdp.Session, body []byte) (sdp.Negotiated, error) {
+	answer, err := sdp.Parse(body)
+	if err != nil {
+		return sdp.Negotiated{}, err
+	}
+	return sdp.ApplyAnswer(offer, answer)
+}
+
+// setupMedia negotiates leg B from its SDP answer, answers leg A (B's codec
+// first, so matching legs need no transcoding), and builds and starts the
+// call's graph. It returns our SDP answer for leg A.
+func (gw *Gateway) setupMedia(c *gwCall, offerA, offerB *sdp.Session, bSDP []byte) ([]byte, error) {
+	negB, err := negotiateB(offerB, bSDP)
+	if err != nil {
+		return nil, err
+	}
+	// Leg A: the gateway's codecs (the route's list is for the target side).
+	aPrefs := append([]string{negB.Codec.Name}, gw.cfg.Codecs...)
+	answerA, negA, err := sdp.Answer(offerA, sdp.AnswerParams{SessionID: c.sessA, Version: c.verA, Addr: gw.ports.Addr(), Port: c.portA,
+		Codecs: slices.Compact(aPrefs), PTime: 20 * time.Millisecond, SRTP: gw.srtp})
+	if err != nil {
+		return nil, err
+	}
+	legA, legB := legFrom(negA, gw.ports.Addr(), c.portA), legFrom(negB, gw.ports.Addr(), c.portB)
+	g, err := buildCallGraph("call-"+c.id, legA, legB, gw.cfg.Media.RTPTimeout, gw.log.With("call", c.id))
+	if err == nil {
+		err = runGraph(context.Background(), g, gw.sched)
+	}
+	if err != nil {
+		return nil, err
+	}
+	gw.mu.Lock()
+	c.g, c.legA, c.legB = g, legA, legB // Calls reads them under the lock
+	gw.mu.Unlock()
+	return answerA, nil
 }
 
 func legFrom(n sdp.Negotiated, addr netip.Addr, port int) Leg {
