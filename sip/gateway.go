@@ -62,6 +62,7 @@ type gwCall struct {
 	cancel   context.CancelFunc // aborts the setup (leg B's INVITE)
 	leave    func()             // conference: detach the caller's branch (the room's graph is shared)
 	timedOut func() bool        // conference: the caller's stream has timed out
+	ackSDP   chan []byte        // late offer: the caller's answer, from its ACK
 	sessA    uint64             // o= session id and version of our SDP towards each leg
 	verA     uint64
 	sessB    uint64
@@ -121,7 +122,7 @@ func NewGateway(cfg *Config, log *slog.Logger) (*Gateway, error) {
 	gw.sched = pipeline.NewScheduler()
 	gw.sched.Start()
 	ep.srv.OnInvite(gw.safe(gw.onInvite))
-	ep.srv.OnAck(gw.safe(func(req *sip.Request, tx sip.ServerTransaction) { _ = ep.dsrv.ReadAck(req, tx) }))
+	ep.srv.OnAck(gw.safe(gw.onAck))
 	ep.srv.OnBye(gw.safe(gw.onBye))
 	ep.srv.OnOptions(gw.safe(func(req *sip.Request, tx sip.ServerTransaction) {
 		res := sip.NewResponseFromRequest(req, sip.StatusOK, "OK", nil)
@@ -243,20 +244,25 @@ func (gw *Gateway) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 			return
 		}
 	}
-	offerA, err := sdp.Parse(req.Body())
-	if err != nil {
-		gw.stats.Rejected.Add(1)
-		code, reason := sip.StatusNotAcceptableHere, "Not Acceptable Here"
-		if len(req.Body()) == 0 {
-			reason = "Offerless INVITE Not Supported"
+	// An INVITE without SDP is a late offer (RFC 3261 §13.2.1): we offer in
+	// our 200 and the caller answers in its ACK.
+	var offerA *sdp.Session
+	if len(req.Body()) > 0 {
+		var err error
+		if offerA, err = sdp.Parse(req.Body()); err != nil {
+			gw.stats.Rejected.Add(1)
+			respond(tx, req, sip.StatusNotAcceptableHere, "Not Acceptable Here")
+			return
 		}
-		respond(tx, req, code, reason)
-		return
-	}
-	// Refuse what leg A could never be answered with before calling anyone.
-	if _, _, err := sdp.Answer(offerA, sdp.AnswerParams{Addr: gw.ports.Addr(), Port: 9, Codecs: gw.cfg.Codecs, SRTP: gw.srtp}); err != nil {
+		// Refuse what leg A could never be answered with before calling anyone.
+		if _, _, err := sdp.Answer(offerA, sdp.AnswerParams{Addr: gw.ports.Addr(), Port: 9, Codecs: gw.cfg.Codecs, SRTP: gw.srtp}); err != nil {
+			gw.stats.Rejected.Add(1)
+			respond(tx, req, sip.StatusNotAcceptableHere, "Not Acceptable Here")
+			return
+		}
+	} else if r.App != "" {
 		gw.stats.Rejected.Add(1)
-		respond(tx, req, sip.StatusNotAcceptableHere, "Not Acceptable Here")
+		respond(tx, req, sip.StatusNotAcceptableHere, "Offerless INVITE Not Supported For This Route")
 		return
 	}
 	a, err := gw.ep.dsrv.ReadInvite(req, tx)
@@ -265,6 +271,9 @@ func (gw *Gateway) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		return
 	}
 	c := &gwCall{id: req.CallID().Value(), route: r.Name, a: a, ended: make(chan struct{}), started: time.Now()}
+	if offerA == nil {
+		c.ackSDP = make(chan []byte, 1)
+	}
 	gw.mu.Lock()
 	gw.calls[c] = true
 	gw.mu.Unlock()
@@ -277,7 +286,9 @@ func (gw *Gateway) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	if code, reason, err := connect(); err != nil {
 		gw.stats.Failed.Add(1)
 		gw.log.Info("call failed", "call", c.id, "route", r.Name, "code", code, "err", err)
-		a.Respond(code, reason, nil)
+		if code != 0 { // 0: the caller was already answered (and has had a BYE)
+			a.Respond(code, reason, nil)
+		}
 		gw.release(c, err.Error())
 		return
 	}
@@ -356,7 +367,7 @@ func (gw *Gateway) connect(c *gwCall, req *sip.Request, tx sip.ServerTransaction
 	var earlyErr error
 	err = b.WaitAnswer(ctx, sipgo.AnswerOptions{OnResponse: func(res *sip.Response) error {
 		code := res.StatusCode
-		if code == sip.StatusSessionInProgress && len(res.Body()) > 0 && c.g == nil && earlyErr == nil {
+		if code == sip.StatusSessionInProgress && len(res.Body()) > 0 && c.g == nil && earlyErr == nil && offerA != nil {
 			if answerA, earlyErr = gw.setupMedia(c, offerA, offerBSess, res.Body()); earlyErr == nil {
 				c.a.Respond(sip.StatusSessionInProgress, "Session Progress", answerA, sip.NewHeader("Content-Type", "application/sdp"))
 				ringing = true
@@ -394,6 +405,17 @@ func (gw *Gateway) connect(c *gwCall, req *sip.Request, tx sip.ServerTransaction
 			gw.sched.Remove(g)
 			g.Stop()
 		}
+	}
+	if offerA == nil {
+		if err := gw.lateOffer(c, offerBSess, final); err != nil {
+			gw.bye(b.Bye)
+			gw.bye(c.a.Bye)
+			return 0, "", err // the caller has our 200 already: BYE, not an error status
+		}
+		gw.mu.Lock()
+		c.answered = true
+		gw.mu.Unlock()
+		return 0, "", nil
 	}
 	if c.g == nil {
 		if answerA, err = gw.setupMedia(c, offerA, offerBSess, final); err != nil {
@@ -437,18 +459,69 @@ func (gw *Gateway) setupMedia(c *gwCall, offerA, offerB *sdp.Session, bSDP []byt
 	if err != nil {
 		return nil, err
 	}
+	return answerA, gw.startMedia(c, negA, negB)
+}
+
+// startMedia builds and starts the call's graph for the negotiated legs.
+func (gw *Gateway) startMedia(c *gwCall, negA, negB sdp.Negotiated) error {
 	legA, legB := legFrom(negA, gw.ports.Addr(), c.portA), legFrom(negB, gw.ports.Addr(), c.portB)
 	g, err := buildCallGraph("call-"+c.id, legA, legB, gw.cfg.Media.RTPTimeout, gw.log.With("call", c.id))
 	if err == nil {
 		err = runGraph(context.Background(), g, gw.sched)
 	}
 	if err != nil {
-		return nil, err
+		return err
 	}
 	gw.mu.Lock()
 	c.g, c.legA, c.legB = g, legA, legB // Calls reads them under the lock
 	gw.mu.Unlock()
-	return answerA, nil
+	return nil
+}
+
+// lateOffer completes a call whose INVITE had no SDP: leg B has answered;
+// we offer leg A its codec first (so the legs can match), and the caller's
+// answer arrives in its ACK.
+func (gw *Gateway) lateOffer(c *gwCall, offerB *sdp.Session, bSDP []byte) error {
+	negB, err := negotiateB(offerB, bSDP)
+	if err != nil {
+		return err
+	}
+	op := sdp.OfferParams{SessionID: c.sessA, Version: c.verA, Addr: gw.ports.Addr(), Port: c.portA,
+		Codecs: slices.Compact(append([]string{negB.Codec.Name}, gw.cfg.Codecs...)), PTime: 20 * time.Millisecond}
+	if gw.srtp != sdp.SRTPOff {
+		op.SRTP = gw.srtp
+		if op.Crypto, err = sdp.NewCrypto(sdp.DefaultSuites()...); err != nil {
+			return err
+		}
+	}
+	offer, err := sdp.BuildOffer(op)
+	if err != nil {
+		return err
+	}
+	ours, err := sdp.Parse(offer)
+	if err != nil {
+		return err
+	}
+	if err := c.a.RespondSDP(offer); err != nil {
+		return err
+	}
+	var body []byte
+	select {
+	case body = <-c.ackSDP:
+	case <-time.After(32 * time.Second): // 64*T1: the caller never ACKed
+		return fmt.Errorf("late offer: no ACK")
+	case <-c.a.Context().Done():
+		return fmt.Errorf("late offer: caller left")
+	}
+	answer, err := sdp.Parse(body)
+	if err != nil {
+		return fmt.Errorf("late offer: the ACK has no usable SDP answer: %w", err)
+	}
+	negA, err := sdp.ApplyAnswer(ours, answer)
+	if err != nil {
+		return fmt.Errorf("late offer: %w", err)
+	}
+	return gw.startMedia(c, negA, negB)
 }
 
 func legFrom(n sdp.Negotiated, addr netip.Addr, port int) Leg {
@@ -563,6 +636,20 @@ func (gw *Gateway) release(c *gwCall, cause string) {
 		close(c.ended)
 		gw.log.Info("call ended", "call", c.id, "cause", cause, "duration", time.Since(c.started).Round(time.Millisecond))
 	})
+}
+
+// onAck confirms the dialog and, for a late-offer call, hands the caller's
+// SDP answer to the call waiting for it.
+func (gw *Gateway) onAck(req *sip.Request, tx sip.ServerTransaction) {
+	if d, err := gw.ep.dsrv.MatchDialogRequest(req); err == nil {
+		if c := gw.callBy(func(x *gwCall) bool { return x.a == d }); c != nil && c.ackSDP != nil {
+			select {
+			case c.ackSDP <- req.Body():
+			default:
+			}
+		}
+	}
+	_ = gw.ep.dsrv.ReadAck(req, tx)
 }
 
 func (gw *Gateway) onBye(req *sip.Request, tx sip.ServerTransaction) {
@@ -785,7 +872,12 @@ func (gw *Gateway) joinConference(c *gwCall, r *Route, groups []string, offerA *
 	}
 	name := expandGroups(r.Room, groups)
 	gw.mu.Lock()
-	defer gw.mu.Unlock()
+	locked := true
+	defer func() {
+		if locked {
+			gw.mu.Unlock()
+		}
+	}()
 	rm := gw.rooms[name]
 	if rm == nil {
 		spec := &pipeline.Spec{Name: "room-" + name, Elements: []pipeline.ElementSpec{{Name: "mix", Type: "mix",
@@ -853,11 +945,18 @@ func (gw *Gateway) joinConference(c *gwCall, r *Route, groups []string, offerA *
 		}
 		gw.mu.Unlock()
 	}
+	members := rm.members
+	// Never hold the gateway's lock across SIP I/O: answering waits for the
+	// ACK, whose handler takes the lock.
+	gw.mu.Unlock()
+	locked = false
 	if err := c.a.RespondSDP(answer); err != nil {
 		return sip.StatusInternalServerError, "Answer Failed", err
 	}
+	gw.mu.Lock()
 	c.answered = true
-	gw.log.Info("joined conference", "call", c.id, "room", name, "member", k, "members", rm.members, "codec", leg.Codec)
+	gw.mu.Unlock()
+	gw.log.Info("joined conference", "call", c.id, "room", name, "member", k, "members", members, "codec", leg.Codec)
 	return 0, "", nil
 }
 
