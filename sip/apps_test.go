@@ -16,23 +16,14 @@ import (
 
 func appGateway(t *testing.T, routes string) *Gateway {
 	t.Helper()
-	c, err := ParseConfig("apps", []byte(`
+	return startGateway(t, `
 listen: [{transport: udp, addr: "127.0.0.1:0"}]
 media: {address: 127.0.0.1, ports: 44000-44999, rtp_timeout: 3s}
 codecs: [PCMU, PCMA, G722]
 routes:
 `+routes+`
   - {name: rest, reject: 404}
-`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	gw, err := NewGateway(c, testLog(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { gw.Close() })
-	return gw
+`)
 }
 
 // TestAppRoutes calls the echo, play and record graph templates.

@@ -784,26 +784,34 @@ func (gw *Gateway) element(c *gwCall, name string) pipeline.Element {
 	return e
 }
 
+// answerLocally takes leg A's RTP port and answers its offer with the
+// gateway's codecs, for calls the gateway answers itself (app routes).
+func (gw *Gateway) answerLocally(c *gwCall, offerA *sdp.Session) (answer []byte, leg Leg, rate int, code int, reason string, err error) {
+	if c.portA, err = gw.ports.Allocate(); err != nil {
+		return nil, Leg{}, 0, sip.StatusServiceUnavailable, "No Media Ports", err
+	}
+	c.sessA, c.verA = rand.Uint64()>>1, 1
+	answer, neg, err := sdp.Answer(offerA, sdp.AnswerParams{SessionID: c.sessA, Version: c.verA, Addr: gw.ports.Addr(), Port: c.portA,
+		Codecs: gw.cfg.Codecs, PTime: 20 * time.Millisecond, SRTP: gw.srtp})
+	if err != nil {
+		return nil, Leg{}, 0, sip.StatusNotAcceptableHere, "Not Acceptable Here", err
+	}
+	leg = legFrom(neg, gw.ports.Addr(), c.portA)
+	if rate, err = leg.rate(); err != nil {
+		return nil, Leg{}, 0, sip.StatusInternalServerError, "Server Error", err
+	}
+	return answer, leg, rate, 0, "", nil
+}
+
 // answerApp answers a call here with a graph template (echo, play, record)
 // instead of calling a second leg.
 func (gw *Gateway) answerApp(c *gwCall, r *Route, groups []string, offerA *sdp.Session) (int, string, error) {
 	if r.App == "conference" {
 		return gw.joinConference(c, r, groups, offerA)
 	}
-	var err error
-	if c.portA, err = gw.ports.Allocate(); err != nil {
-		return sip.StatusServiceUnavailable, "No Media Ports", err
-	}
-	c.sessA, c.verA = rand.Uint64()>>1, 1
-	answer, neg, err := sdp.Answer(offerA, sdp.AnswerParams{SessionID: c.sessA, Version: c.verA, Addr: gw.ports.Addr(), Port: c.portA,
-		Codecs: gw.cfg.Codecs, PTime: 20 * time.Millisecond, SRTP: gw.srtp})
+	answer, leg, rate, code, reason, err := gw.answerLocally(c, offerA)
 	if err != nil {
-		return sip.StatusNotAcceptableHere, "Not Acceptable Here", err
-	}
-	leg := legFrom(neg, gw.ports.Addr(), c.portA)
-	rate, err := leg.rate()
-	if err != nil {
-		return sip.StatusInternalServerError, "Server Error", err
+		return code, reason, err
 	}
 	vars := map[string]string{"local": leg.Local.String(), "remote": leg.remote(), "codec": leg.Codec,
 		"pt": strconv.Itoa(int(leg.PT)), "rpt": strconv.Itoa(int(leg.RecvPT)), "rx_key": leg.RxKey, "tx_key": leg.TxKey,
@@ -855,20 +863,9 @@ const roomRate = 16000
 // joins the mix and it hears everybody but itself (mix-minus). Joining and
 // leaving touch only the caller's own branch.
 func (gw *Gateway) joinConference(c *gwCall, r *Route, groups []string, offerA *sdp.Session) (int, string, error) {
-	var err error
-	if c.portA, err = gw.ports.Allocate(); err != nil {
-		return sip.StatusServiceUnavailable, "No Media Ports", err
-	}
-	c.sessA, c.verA = rand.Uint64()>>1, 1
-	answer, neg, err := sdp.Answer(offerA, sdp.AnswerParams{SessionID: c.sessA, Version: c.verA, Addr: gw.ports.Addr(), Port: c.portA,
-		Codecs: gw.cfg.Codecs, PTime: 20 * time.Millisecond, SRTP: gw.srtp})
+	answer, leg, rate, code, reason, err := gw.answerLocally(c, offerA)
 	if err != nil {
-		return sip.StatusNotAcceptableHere, "Not Acceptable Here", err
-	}
-	leg := legFrom(neg, gw.ports.Addr(), c.portA)
-	rate, err := leg.rate()
-	if err != nil {
-		return sip.StatusInternalServerError, "Server Error", err
+		return code, reason, err
 	}
 	name := expandGroups(r.Room, groups)
 	gw.mu.Lock()

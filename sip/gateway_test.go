@@ -31,7 +31,13 @@ routes:
   - name: rest
     reject: 404
 `, target, routeCodecs)
-	c, err := ParseConfig("test", []byte(cfg))
+	return startGateway(t, cfg)
+}
+
+// startGateway parses a configuration and runs a gateway until the test ends.
+func startGateway(t *testing.T, config string) *Gateway {
+	t.Helper()
+	c, err := ParseConfig("test", []byte(config))
 	if err != nil {
 		t.Fatal(err)
 	}

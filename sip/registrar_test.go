@@ -15,7 +15,7 @@ import (
 
 func registrarGateway(t *testing.T, extraRoutes string) *Gateway {
 	t.Helper()
-	c, err := ParseConfig("reg", []byte(`
+	return startGateway(t, `
 listen: [{transport: udp, addr: "127.0.0.1:0"}]
 media: {address: 127.0.0.1, ports: 44000-44999, rtp_timeout: 3s}
 codecs: [PCMU, PCMA]
@@ -24,16 +24,7 @@ routes:
   - {name: users, request_uri: '^sip:(alice|bob)@', registered: '$1'}
 `+extraRoutes+`
   - {name: rest, reject: 404}
-`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	gw, err := NewGateway(c, testLog(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { gw.Close() })
-	return gw
+`)
 }
 
 func regPhone(t *testing.T, ports *Ports, user, password string, ps phoneSetup) *Phone {

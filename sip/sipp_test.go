@@ -114,23 +114,14 @@ func indexOf(s []string, v string) int {
 // sippGateway starts a gateway routing sip:service@… to target (ip:port).
 func sippGateway(t *testing.T, target string) *Gateway {
 	t.Helper()
-	c, err := ParseConfig("sipp", []byte(fmt.Sprintf(`
+	return startGateway(t, fmt.Sprintf(`
 listen: [{transport: udp, addr: "127.0.0.1:0"}]
 media: {address: 127.0.0.1, ports: 30000-39999, rtp_timeout: 30s}
 codecs: [PCMU, PCMA]
 routes:
   - {name: sipp, request_uri: '^sip:service@', forward: 'sip:service@%s', open: true}
   - {name: rest, reject: 404}
-`, target)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	gw, err := NewGateway(c, testLog(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { gw.Close() })
-	return gw
+`, target))
 }
 
 func (gw *Gateway) waitIdle(t *testing.T) {
