@@ -107,8 +107,8 @@ func NewGateway(cfg *Config, log *slog.Logger) (*Gateway, error) {
 		return nil, err
 	}
 	gw := &Gateway{cfg: cfg, ep: ep, ports: ports, srtp: policy, log: log, calls: map[*gwCall]bool{}, rooms: map[string]*room{}}
-	allow := "INVITE, ACK, BYE, CANCEL, OPTIONS"
-	unsupported := []sip.RequestMethod{sip.SUBSCRIBE, sip.NOTIFY, sip.PUBLISH, sip.MESSAGE, sip.REFER, sip.INFO, sip.UPDATE, sip.PRACK}
+	allow := "INVITE, ACK, BYE, CANCEL, OPTIONS, INFO"
+	unsupported := []sip.RequestMethod{sip.SUBSCRIBE, sip.NOTIFY, sip.PUBLISH, sip.MESSAGE, sip.REFER, sip.UPDATE, sip.PRACK}
 	if cfg.Registrar != nil {
 		if gw.reg, err = NewRegistrar(*cfg.Registrar); err != nil {
 			ep.Close()
@@ -124,6 +124,7 @@ func NewGateway(cfg *Config, log *slog.Logger) (*Gateway, error) {
 	ep.srv.OnInvite(gw.safe(gw.onInvite))
 	ep.srv.OnAck(gw.safe(gw.onAck))
 	ep.srv.OnBye(gw.safe(gw.onBye))
+	ep.srv.OnRequest(sip.INFO, gw.safe(gw.onInfo))
 	ep.srv.OnOptions(gw.safe(func(req *sip.Request, tx sip.ServerTransaction) {
 		res := sip.NewResponseFromRequest(req, sip.StatusOK, "OK", nil)
 		res.AppendHeader(sip.NewHeader("Allow", allow))
@@ -636,6 +637,53 @@ func (gw *Gateway) release(c *gwCall, cause string) {
 		close(c.ended)
 		gw.log.Info("call ended", "call", c.id, "cause", cause, "duration", time.Since(c.started).Round(time.Millisecond))
 	})
+}
+
+// onInfo relays an in-dialog INFO (DTMF as application/dtmf-relay or
+// application/dtmf, or anything else) to the other leg and passes its final
+// answer back. Calls answered by the gateway itself accept and drop it.
+func (gw *Gateway) onInfo(req *sip.Request, tx sip.ServerTransaction) {
+	var c *gwCall
+	fromA := true
+	if d, err := gw.ep.dsrv.MatchDialogRequest(req); err == nil {
+		c = gw.callBy(func(x *gwCall) bool { return x.a == d })
+	} else if d, err := gw.ep.dcli.MatchRequestDialog(req); err == nil {
+		c = gw.callBy(func(x *gwCall) bool { return x.b == d })
+		fromA = false
+	}
+	if c == nil {
+		respond(tx, req, sip.StatusCallTransactionDoesNotExists, "Call/Transaction Does Not Exist")
+		return
+	}
+	if c.b == nil {
+		respond(tx, req, sip.StatusOK, "OK")
+		return
+	}
+	var target *sip.ContactHeader
+	var do func(context.Context, *sip.Request) (*sip.Response, error)
+	if fromA {
+		target, do = c.b.InviteResponse.Contact(), c.b.Do
+	} else {
+		target, do = c.a.InviteRequest.Contact(), c.a.Do
+	}
+	if target == nil {
+		respond(tx, req, sip.StatusInternalServerError, "No Contact For The Other Leg")
+		return
+	}
+	out := sip.NewRequest(sip.INFO, target.Address)
+	if ct := req.ContentType(); ct != nil {
+		out.AppendHeader(sip.NewHeader("Content-Type", ct.Value()))
+	}
+	out.SetBody(req.Body())
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	res, err := do(ctx, out)
+	if err != nil {
+		respond(tx, req, sip.StatusRequestTimeout, "Other Leg Did Not Answer")
+		return
+	}
+	respond(tx, req, res.StatusCode, res.Reason)
+	gw.log.Debug("INFO relayed", "call", c.id, "from_caller", fromA, "status", res.StatusCode)
 }
 
 // onAck confirms the dialog and, for a late-offer call, hands the caller's

@@ -203,6 +203,14 @@ func TestSIPpScenarios(t *testing.T) {
 			t.Fatalf("answered %d late-offer calls, want 2", n)
 		}
 	})
+	t.Run("INFO (DTMF) relayed", func(t *testing.T) {
+		uas := startSIPp(t, bin, "uas_info.xml", "-m", "2")
+		gw := sippGateway(t, fmt.Sprintf("127.0.0.1:%d", uas.port))
+		uac := startSIPp(t, bin, "uac_info.xml", gw.Addr().String(), "-s", "service", "-m", "2", "-r", "2")
+		uac.wait(t, "uac", 20*time.Second)
+		uas.wait(t, "uas", 10*time.Second)
+		gw.waitIdle(t)
+	})
 	t.Run("OPTIONS", func(t *testing.T) {
 		gw := sippGateway(t, "127.0.0.1:9")
 		uac := startSIPp(t, bin, "uac_options.xml", gw.Addr().String(), "-m", "3", "-r", "3")
