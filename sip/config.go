@@ -34,8 +34,10 @@ type Config struct {
 
 // Listener is one SIP listening socket.
 type Listener struct {
-	Transport string `yaml:"transport"` // udp or tcp
+	Transport string `yaml:"transport"` // udp, tcp or tls
 	Addr      string `yaml:"addr"`      // host:port
+	Cert      string `yaml:"cert"`      // tls: PEM certificate chain file
+	Key       string `yaml:"key"`       // tls: PEM private key file
 }
 
 // MediaConfig configures RTP.
@@ -77,10 +79,12 @@ type Route struct {
 
 // ExampleConfig is a commented configuration (voxgraph gateway --example-config).
 const ExampleConfig = `# voxgraph gateway configuration.
-# SIP listeners: transport (udp or tcp) and host:port.
+# SIP listeners: transport (udp, tcp or tls) and host:port; tls takes a PEM
+# certificate chain and key.
 listen:
   - {transport: udp, addr: "127.0.0.1:5060"}
   - {transport: tcp, addr: "127.0.0.1:5060"}
+  # - {transport: tls, addr: "127.0.0.1:5061", cert: /etc/voxgraph/cert.pem, key: /etc/voxgraph/key.pem}
 
 # Media: the address put in SDP and bound for RTP, the RTP port range (even
 # ports for RTP, the odd one above for RTCP), how long a leg may be silent
@@ -176,8 +180,14 @@ func (c *Config) check() error {
 	c.defaults()
 	var errs []error
 	for i, l := range c.Listen {
-		if l.Transport != "udp" && l.Transport != "tcp" {
-			errs = append(errs, fmt.Errorf("listen[%d]: transport %q: want udp or tcp", i, l.Transport))
+		switch l.Transport {
+		case "udp", "tcp":
+		case "tls":
+			if l.Cert == "" || l.Key == "" {
+				errs = append(errs, fmt.Errorf("listen[%d]: tls needs cert: and key: (PEM files)", i))
+			}
+		default:
+			errs = append(errs, fmt.Errorf("listen[%d]: transport %q: want udp, tcp or tls", i, l.Transport))
 		}
 		if _, err := netip.ParseAddrPort(l.Addr); err != nil {
 			errs = append(errs, fmt.Errorf("listen[%d]: addr %q: want ip:port", i, l.Addr))

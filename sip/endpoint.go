@@ -1,6 +1,7 @@
 package sip
 
 import (
+	"crypto/tls"
 	"fmt"
 	"log/slog"
 	"net"
@@ -19,8 +20,10 @@ type endpoint struct {
 	srv     *sipgo.Server
 	cli     *sipgo.Client
 	addr    netip.AddrPort // the UDP listener (used for Contact and Via)
+	tlsAddr string         // the TLS listener's address, if any
 	contact sip.ContactHeader
-	dsrv    *sipgo.DialogServerCache
+	dsrv    *sipgo.DialogServerCache            // UDP dialogs
+	dsrvBy  map[string]*sipgo.DialogServerCache // by transport: a dialog's Contact names the listener it came in on
 	dcli    *sipgo.DialogClientCache
 	log     *slog.Logger
 
@@ -30,8 +33,15 @@ type endpoint struct {
 	wg      sync.WaitGroup
 }
 
-// newEndpoint listens on UDP at udpAddr (and TCP at tcpAddr when not empty).
-func newEndpoint(name, udpAddr, tcpAddr string, log *slog.Logger) (*endpoint, error) {
+// tlsListen is a TLS listener's address and certificate.
+type tlsListen struct {
+	addr      string
+	cert, key string
+}
+
+// newEndpoint listens on UDP at udpAddr (and TCP at tcpAddr, TLS at tl,
+// when given). clientTLS, when not nil, is used to dial TLS targets.
+func newEndpoint(name, udpAddr, tcpAddr string, tl *tlsListen, clientTLS *tls.Config, log *slog.Logger) (*endpoint, error) {
 	ap, err := netip.ParseAddrPort(udpAddr)
 	if err != nil {
 		return nil, fmt.Errorf("sip listen %q: want ip:port", udpAddr)
@@ -41,7 +51,11 @@ func newEndpoint(name, udpAddr, tcpAddr string, log *slog.Logger) (*endpoint, er
 		return nil, fmt.Errorf("sip listen udp %s: %w", udpAddr, err)
 	}
 	bound := pc.LocalAddr().(*net.UDPAddr).AddrPort()
-	ua, err := sipgo.NewUA(sipgo.WithUserAgent(name), sipgo.WithUserAgentHostname(bound.Addr().String()))
+	uaOpts := []sipgo.UserAgentOption{sipgo.WithUserAgent(name), sipgo.WithUserAgentHostname(bound.Addr().String())}
+	if clientTLS != nil {
+		uaOpts = append(uaOpts, sipgo.WithUserAgenTLSConfig(clientTLS))
+	}
+	ua, err := sipgo.NewUA(uaOpts...)
 	if err != nil {
 		pc.Close()
 		return nil, err
@@ -61,6 +75,7 @@ func newEndpoint(name, udpAddr, tcpAddr string, log *slog.Logger) (*endpoint, er
 	e := &endpoint{ua: ua, srv: srv, cli: cli, addr: bound, log: log}
 	e.contact = sip.ContactHeader{Address: sip.Uri{Host: bound.Addr().String(), Port: int(bound.Port())}}
 	e.dsrv = sipgo.NewDialogServerCache(cli, e.contact)
+	e.dsrvBy = map[string]*sipgo.DialogServerCache{"UDP": e.dsrv}
 	e.dcli = sipgo.NewDialogClientCache(cli, e.contact)
 	// Closed in reverse order: our listening sockets first (sipgo does not
 	// close sockets it was handed), then the transaction layer.
@@ -74,8 +89,78 @@ func newEndpoint(name, udpAddr, tcpAddr string, log *slog.Logger) (*endpoint, er
 		}
 		e.closers = append(e.closers, l.Close)
 		e.pending = append(e.pending, func() error { return srv.ServeTCP(l) })
+		e.addTransportContact("TCP", "tcp", l.Addr())
+	}
+	if tl != nil {
+		cert, err := tls.LoadX509KeyPair(tl.cert, tl.key)
+		if err != nil {
+			e.Close()
+			return nil, fmt.Errorf("sip tls certificate: %w", err)
+		}
+		l, err := tls.Listen("tcp", tl.addr, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})
+		if err != nil {
+			e.Close()
+			return nil, fmt.Errorf("sip listen tls %s: %w", tl.addr, err)
+		}
+		e.tlsAddr = l.Addr().String()
+		e.addTransportContact("TLS", "tls", l.Addr())
+		e.closers = append(e.closers, l.Close)
+		e.pending = append(e.pending, func() error { return srv.ServeTLS(l) })
 	}
 	return e, nil
+}
+
+// addTransportContact makes a server-dialog cache whose Contact is the
+// listener at addr with ;transport=name, for dialogs that arrive on it.
+func (e *endpoint) addTransportContact(key, name string, addr net.Addr) {
+	ap, err := netip.ParseAddrPort(addr.String())
+	if err != nil {
+		return
+	}
+	u := sip.Uri{Host: ap.Addr().String(), Port: int(ap.Port()), UriParams: sip.NewParams()}
+	u.UriParams.Add("transport", name)
+	e.dsrvBy[key] = sipgo.NewDialogServerCache(e.cli, sip.ContactHeader{Address: u})
+}
+
+// readInvite starts a server dialog in the cache of the request's transport.
+func (e *endpoint) readInvite(req *sip.Request, tx sip.ServerTransaction) (*sipgo.DialogServerSession, error) {
+	c := e.dsrvBy[req.Transport()]
+	if c == nil {
+		c = e.dsrv
+	}
+	return c.ReadInvite(req, tx)
+}
+
+// matchServer finds the server dialog of an in-dialog request.
+func (e *endpoint) matchServer(req *sip.Request) (*sipgo.DialogServerSession, error) {
+	var first error
+	for _, c := range e.dsrvBy {
+		d, err := c.MatchDialogRequest(req)
+		if err == nil {
+			return d, nil
+		}
+		if first == nil {
+			first = err
+		}
+	}
+	return nil, first
+}
+
+// readAck and readBye pass an ACK or BYE to its server dialog.
+func (e *endpoint) readAck(req *sip.Request, tx sip.ServerTransaction) error {
+	d, err := e.matchServer(req)
+	if err != nil {
+		return err
+	}
+	return d.ReadAck(req, tx)
+}
+
+func (e *endpoint) readBye(req *sip.Request, tx sip.ServerTransaction) error {
+	d, err := e.matchServer(req)
+	if err != nil {
+		return err
+	}
+	return d.ReadBye(req, tx)
 }
 
 // start serves the listeners. Call it after registering every handler:

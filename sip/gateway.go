@@ -91,18 +91,21 @@ func NewGateway(cfg *Config, log *slog.Logger) (*Gateway, error) {
 		return nil, err
 	}
 	udp, tcp := "", ""
+	var tl *tlsListen
 	for _, l := range cfg.Listen {
 		switch {
 		case l.Transport == "udp" && udp == "":
 			udp = l.Addr
 		case l.Transport == "tcp" && tcp == "":
 			tcp = l.Addr
+		case l.Transport == "tls" && tl == nil:
+			tl = &tlsListen{addr: l.Addr, cert: l.Cert, key: l.Key}
 		}
 	}
 	if udp == "" {
 		udp = "127.0.0.1:5060"
 	}
-	ep, err := newEndpoint(cfg.UserAgent, udp, tcp, log)
+	ep, err := newEndpoint(cfg.UserAgent, udp, tcp, tl, nil, log)
 	if err != nil {
 		return nil, err
 	}
@@ -168,6 +171,9 @@ func (gw *Gateway) safe(h sipgo.RequestHandler) sipgo.RequestHandler {
 
 // Addr is the gateway's SIP UDP address.
 func (gw *Gateway) Addr() netip.AddrPort { return gw.ep.addr }
+
+// TLSAddr is the gateway's SIP TLS address ("" without a tls listener).
+func (gw *Gateway) TLSAddr() string { return gw.ep.tlsAddr }
 
 // Stats returns the call counters.
 func (gw *Gateway) Stats() *GatewayStats { return &gw.stats }
@@ -266,7 +272,7 @@ func (gw *Gateway) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		respond(tx, req, sip.StatusNotAcceptableHere, "Offerless INVITE Not Supported For This Route")
 		return
 	}
-	a, err := gw.ep.dsrv.ReadInvite(req, tx)
+	a, err := gw.ep.readInvite(req, tx)
 	if err != nil {
 		respond(tx, req, sip.StatusBadRequest, err.Error())
 		return
@@ -645,7 +651,7 @@ func (gw *Gateway) release(c *gwCall, cause string) {
 func (gw *Gateway) onInfo(req *sip.Request, tx sip.ServerTransaction) {
 	var c *gwCall
 	fromA := true
-	if d, err := gw.ep.dsrv.MatchDialogRequest(req); err == nil {
+	if d, err := gw.ep.matchServer(req); err == nil {
 		c = gw.callBy(func(x *gwCall) bool { return x.a == d })
 	} else if d, err := gw.ep.dcli.MatchRequestDialog(req); err == nil {
 		c = gw.callBy(func(x *gwCall) bool { return x.b == d })
@@ -689,7 +695,7 @@ func (gw *Gateway) onInfo(req *sip.Request, tx sip.ServerTransaction) {
 // onAck confirms the dialog and, for a late-offer call, hands the caller's
 // SDP answer to the call waiting for it.
 func (gw *Gateway) onAck(req *sip.Request, tx sip.ServerTransaction) {
-	if d, err := gw.ep.dsrv.MatchDialogRequest(req); err == nil {
+	if d, err := gw.ep.matchServer(req); err == nil {
 		if c := gw.callBy(func(x *gwCall) bool { return x.a == d }); c != nil && c.ackSDP != nil {
 			select {
 			case c.ackSDP <- req.Body():
@@ -697,11 +703,11 @@ func (gw *Gateway) onAck(req *sip.Request, tx sip.ServerTransaction) {
 			}
 		}
 	}
-	_ = gw.ep.dsrv.ReadAck(req, tx)
+	_ = gw.ep.readAck(req, tx)
 }
 
 func (gw *Gateway) onBye(req *sip.Request, tx sip.ServerTransaction) {
-	err1 := gw.ep.dsrv.ReadBye(req, tx)
+	err1 := gw.ep.readBye(req, tx)
 	if err1 == nil {
 		return
 	}
@@ -756,7 +762,7 @@ func (gw *Gateway) Calls() []CallReport {
 func (gw *Gateway) onReinvite(req *sip.Request, tx sip.ServerTransaction) {
 	var c *gwCall
 	leg := "a"
-	if d, err := gw.ep.dsrv.MatchDialogRequest(req); err == nil {
+	if d, err := gw.ep.matchServer(req); err == nil {
 		c = gw.callBy(func(x *gwCall) bool { return x.a == d })
 	} else if d, err := gw.ep.dcli.MatchRequestDialog(req); err == nil {
 		c = gw.callBy(func(x *gwCall) bool { return x.b == d })

@@ -2,6 +2,7 @@ package sip
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -33,6 +34,7 @@ type PhoneConfig struct {
 	User       string              // user part of From and Contact (default "phone")
 	Password   string              // digest password for User, answered to 401/407 challenges
 	Logger     *slog.Logger        // nil: slog.Default()
+	TLS        *tls.Config         // for calling sips: or ;transport=tls targets (nil: system roots)
 	Scheduler  *pipeline.Scheduler // shared scheduler; nil: the phone runs its own
 }
 
@@ -98,7 +100,7 @@ func NewPhone(cfg PhoneConfig) (*Phone, error) {
 		}
 		p.ports = ports
 	}
-	ep, err := newEndpoint(cfg.UserAgent, cfg.Listen, "", p.log)
+	ep, err := newEndpoint(cfg.UserAgent, cfg.Listen, "", nil, cfg.TLS, p.log)
 	if err != nil {
 		return nil, err
 	}
@@ -110,9 +112,9 @@ func NewPhone(cfg PhoneConfig) (*Phone, error) {
 		p.own = true
 	}
 	ep.srv.OnInvite(p.onInvite)
-	ep.srv.OnAck(func(req *sip.Request, tx sip.ServerTransaction) { _ = ep.dsrv.ReadAck(req, tx) })
+	ep.srv.OnAck(func(req *sip.Request, tx sip.ServerTransaction) { _ = ep.readAck(req, tx) })
 	ep.srv.OnBye(func(req *sip.Request, tx sip.ServerTransaction) {
-		if err := ep.dsrv.ReadBye(req, tx); err == nil {
+		if err := ep.readBye(req, tx); err == nil {
 			return
 		}
 		if err := ep.dcli.ReadBye(req, tx); err != nil {
@@ -276,7 +278,7 @@ func (p *Phone) byeQuietly(bye func(context.Context) error) {
 
 // onInvite answers an incoming call.
 func (p *Phone) onInvite(req *sip.Request, tx sip.ServerTransaction) {
-	dlg, err := p.ep.dsrv.ReadInvite(req, tx)
+	dlg, err := p.ep.readInvite(req, tx)
 	if err != nil {
 		respond(tx, req, sip.StatusBadRequest, err.Error())
 		return
