@@ -34,7 +34,7 @@ type Config struct {
 
 // Listener is one SIP listening socket.
 type Listener struct {
-	Transport string `yaml:"transport"` // udp, tcp or tls
+	Transport string `yaml:"transport"` // udp, tcp, tls or ws (SIP over WebSocket, RFC 7118)
 	Addr      string `yaml:"addr"`      // host:port
 	Cert      string `yaml:"cert"`      // tls: PEM certificate chain file
 	Key       string `yaml:"key"`       // tls: PEM private key file
@@ -85,6 +85,7 @@ listen:
   - {transport: udp, addr: "127.0.0.1:5060"}
   - {transport: tcp, addr: "127.0.0.1:5060"}
   # - {transport: tls, addr: "127.0.0.1:5061", cert: /etc/voxgraph/cert.pem, key: /etc/voxgraph/key.pem}
+  # - {transport: ws, addr: "127.0.0.1:5066"}     # SIP over WebSocket (RFC 7118), for browser clients
 
 # Media: the address put in SDP and bound for RTP, the RTP port range (even
 # ports for RTP, the odd one above for RTCP), how long a leg may be silent
@@ -181,13 +182,13 @@ func (c *Config) check() error {
 	var errs []error
 	for i, l := range c.Listen {
 		switch l.Transport {
-		case "udp", "tcp":
+		case "udp", "tcp", "ws":
 		case "tls":
 			if l.Cert == "" || l.Key == "" {
 				errs = append(errs, fmt.Errorf("listen[%d]: tls needs cert: and key: (PEM files)", i))
 			}
 		default:
-			errs = append(errs, fmt.Errorf("listen[%d]: transport %q: want udp, tcp or tls", i, l.Transport))
+			errs = append(errs, fmt.Errorf("listen[%d]: transport %q: want udp, tcp, tls or ws", i, l.Transport))
 		}
 		if _, err := netip.ParseAddrPort(l.Addr); err != nil {
 			errs = append(errs, fmt.Errorf("listen[%d]: addr %q: want ip:port", i, l.Addr))

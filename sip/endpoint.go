@@ -21,6 +21,7 @@ type endpoint struct {
 	cli     *sipgo.Client
 	addr    netip.AddrPort // the UDP listener (used for Contact and Via)
 	tlsAddr string         // the TLS listener's address, if any
+	wsAddr  string         // the WebSocket listener's address, if any
 	contact sip.ContactHeader
 	dsrv    *sipgo.DialogServerCache            // UDP dialogs
 	dsrvBy  map[string]*sipgo.DialogServerCache // by transport: a dialog's Contact names the listener it came in on
@@ -41,7 +42,7 @@ type tlsListen struct {
 
 // newEndpoint listens on UDP at udpAddr (and TCP at tcpAddr, TLS at tl,
 // when given). clientTLS, when not nil, is used to dial TLS targets.
-func newEndpoint(name, udpAddr, tcpAddr string, tl *tlsListen, clientTLS *tls.Config, log *slog.Logger) (*endpoint, error) {
+func newEndpoint(name, udpAddr, tcpAddr, wsAddr string, tl *tlsListen, clientTLS *tls.Config, log *slog.Logger) (*endpoint, error) {
 	ap, err := netip.ParseAddrPort(udpAddr)
 	if err != nil {
 		return nil, fmt.Errorf("sip listen %q: want ip:port", udpAddr)
@@ -90,6 +91,17 @@ func newEndpoint(name, udpAddr, tcpAddr string, tl *tlsListen, clientTLS *tls.Co
 		e.closers = append(e.closers, l.Close)
 		e.pending = append(e.pending, func() error { return srv.ServeTCP(l) })
 		e.addTransportContact("TCP", "tcp", l.Addr())
+	}
+	if wsAddr != "" {
+		l, err := net.Listen("tcp", wsAddr)
+		if err != nil {
+			e.Close()
+			return nil, fmt.Errorf("sip listen ws %s: %w", wsAddr, err)
+		}
+		e.wsAddr = l.Addr().String()
+		e.closers = append(e.closers, l.Close)
+		e.pending = append(e.pending, func() error { return srv.ServeWS(l) })
+		e.addTransportContact("WS", "ws", l.Addr())
 	}
 	if tl != nil {
 		cert, err := tls.LoadX509KeyPair(tl.cert, tl.key)

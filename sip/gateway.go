@@ -90,7 +90,7 @@ func NewGateway(cfg *Config, log *slog.Logger) (*Gateway, error) {
 	if err != nil {
 		return nil, err
 	}
-	udp, tcp := "", ""
+	udp, tcp, ws := "", "", ""
 	var tl *tlsListen
 	for _, l := range cfg.Listen {
 		switch {
@@ -98,6 +98,8 @@ func NewGateway(cfg *Config, log *slog.Logger) (*Gateway, error) {
 			udp = l.Addr
 		case l.Transport == "tcp" && tcp == "":
 			tcp = l.Addr
+		case l.Transport == "ws" && ws == "":
+			ws = l.Addr
 		case l.Transport == "tls" && tl == nil:
 			tl = &tlsListen{addr: l.Addr, cert: l.Cert, key: l.Key}
 		}
@@ -105,7 +107,7 @@ func NewGateway(cfg *Config, log *slog.Logger) (*Gateway, error) {
 	if udp == "" {
 		udp = "127.0.0.1:5060"
 	}
-	ep, err := newEndpoint(cfg.UserAgent, udp, tcp, tl, nil, log)
+	ep, err := newEndpoint(cfg.UserAgent, udp, tcp, ws, tl, nil, log)
 	if err != nil {
 		return nil, err
 	}
@@ -171,6 +173,9 @@ func (gw *Gateway) safe(h sipgo.RequestHandler) sipgo.RequestHandler {
 
 // Addr is the gateway's SIP UDP address.
 func (gw *Gateway) Addr() netip.AddrPort { return gw.ep.addr }
+
+// WSAddr is the gateway's SIP-over-WebSocket address ("" without a ws listener).
+func (gw *Gateway) WSAddr() string { return gw.ep.wsAddr }
 
 // TLSAddr is the gateway's SIP TLS address ("" without a tls listener).
 func (gw *Gateway) TLSAddr() string { return gw.ep.tlsAddr }

@@ -94,3 +94,30 @@ routes:
 		t.Fatal("a client that does not trust the certificate connected")
 	}
 }
+
+// TestWebSocketListener: a caller reaches the gateway with SIP over
+// WebSocket (RFC 7118); the callee is on UDP.
+func TestWebSocketListener(t *testing.T) {
+	ports, _ := NewPorts(netip.MustParseAddr("127.0.0.1"), 45000, 45999)
+	rec := filepath.Join(t.TempDir(), "callee-heard.wav")
+	callee := newTestPhone(t, ports, []string{"PCMU"}, phoneSetup{record: rec})
+	gw := startGateway(t, fmt.Sprintf(`
+listen:
+  - {transport: udp, addr: "127.0.0.1:0"}
+  - {transport: ws, addr: "127.0.0.1:0"}
+media: {address: 127.0.0.1, ports: 44000-44999, rtp_timeout: 3s}
+routes:
+  - {name: callee, request_uri: '^sip:(\d+)@', forward: 'sip:$1@%s', open: true}
+`, callee.Addr()))
+	caller := newTestPhone(t, ports, []string{"PCMU"}, phoneSetup{play: toneFile(t, "440")})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	call, err := caller.Call(ctx, fmt.Sprintf("sip:1000@%s;transport=ws", gw.WSAddr()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(1200 * time.Millisecond)
+	call.Hangup(ctx)
+	waitFor(t, "call released", func() bool { return gw.ActiveCalls() == 0 && gw.PortsInUse() == 0 })
+	checkHeard(t, rec, 8000, 440)
+}
