@@ -176,3 +176,28 @@ func testLog(t *testing.T) *slog.Logger {
 	sipgosip.SetDefaultLogger(l)
 	return l
 }
+
+// TestRoutingLoopEnds: a route that forwards to the gateway itself makes a
+// chain of calls that Max-Forwards ends (483); every hop is released.
+func TestRoutingLoopEnds(t *testing.T) {
+	// Reserve a port for the gateway so its own route can point at it.
+	port := freeUDPPort(t)
+	gw := startGateway(t, fmt.Sprintf(`
+listen: [{transport: udp, addr: "127.0.0.1:%d"}]
+media: {address: 127.0.0.1, ports: 44000-44999, rtp_timeout: 3s}
+routes:
+  - {name: loop, request_uri: '^sip:loop@', forward: 'sip:loop@127.0.0.1:%d', open: true}
+`, port, port))
+	ports, _ := NewPorts(netip.MustParseAddr("127.0.0.1"), 45000, 45999)
+	caller := newTestPhone(t, ports, []string{"PCMU"}, phoneSetup{})
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	_, err := caller.Call(ctx, fmt.Sprintf("sip:loop@%s", gw.Addr()))
+	if err == nil || !contains(err.Error(), "483") {
+		t.Fatalf("looping call: %v, want 483 Too Many Hops", err)
+	}
+	waitFor(t, "every hop released", func() bool { return gw.ActiveCalls() == 0 && gw.PortsInUse() == 0 })
+	if n := gw.Stats().Calls.Load(); n < 60 {
+		t.Fatalf("only %d hops before 483: Max-Forwards is not being decremented", n)
+	}
+}
