@@ -818,6 +818,87 @@ func (gw *Gateway) onReinvite(req *sip.Request, tx sip.ServerTransaction) {
 		gw.log.Debug("re-INVITE answer", "err", err)
 	}
 	gw.log.Info("re-INVITE", "call", c.id, "leg", leg, "direction", neg.Direction.String(), "hold", offer.IsHold())
+	// Pass the hold (or resume) on: the other leg is re-invited with what
+	// this leg asked for, so it stops sending while held and plays what the
+	// holder sends (music on hold).
+	d := offer.Audio.Direction
+	if offer.Audio.NullAddr && d.Sends() {
+		d = sdp.SendOnly
+	}
+	gw.forwardDirection(c, leg, d)
+}
+
+// forwardDirection re-invites the leg other than from with direction d and
+// applies its answer to that leg's media.
+func (gw *Gateway) forwardDirection(c *gwCall, from string, d sdp.Direction) {
+	if c.b == nil {
+		return // answered by the gateway itself: there is no other leg
+	}
+	other := "b"
+	gw.mu.Lock()
+	l, port, sess := c.legB, c.portB, c.sessB
+	c.verB++
+	ver := c.verB
+	if from == "b" {
+		other = "a"
+		l, port, sess = c.legA, c.portA, c.sessA
+		c.verA++
+		ver = c.verA
+	}
+	gw.mu.Unlock()
+	op := sdp.OfferParams{SessionID: sess, Version: ver, Addr: gw.ports.Addr(), Port: port, Codecs: []string{l.Codec},
+		PTime: 20 * time.Millisecond, Direction: d}
+	if l.TxKey != "" {
+		op.SRTP, op.Crypto = sdp.SRTPOptional, []sdp.Crypto{{Tag: 1, Suite: l.SRTPSuite, Key: l.TxKey}}
+	}
+	offer, err := sdp.BuildOffer(op)
+	if err != nil {
+		gw.log.Warn("re-INVITE offer", "call", c.id, "err", err)
+		return
+	}
+	ours, _ := sdp.Parse(offer)
+	var target *sip.ContactHeader
+	var do func(context.Context, *sip.Request) (*sip.Response, error)
+	var write func(*sip.Request) error
+	if other == "b" {
+		target, do, write = c.b.InviteResponse.Contact(), c.b.Do, c.b.WriteRequest
+	} else {
+		target, do, write = c.a.InviteRequest.Contact(), c.a.Do, c.a.WriteRequest
+	}
+	if target == nil {
+		return
+	}
+	req := sip.NewRequest(sip.INVITE, target.Address)
+	req.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
+	req.AppendHeader(&sip.ContactHeader{Address: gw.ep.contact.Address})
+	req.SetBody(offer)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	res, err := do(ctx, req)
+	if err != nil || res.StatusCode != sip.StatusOK {
+		gw.log.Info("re-INVITE to the other leg failed", "call", c.id, "leg", other, "err", err)
+		return
+	}
+	// ACK within the dialog: sipgo gives it the re-INVITE's CSeq.
+	if err := write(sip.NewRequest(sip.ACK, target.Address)); err != nil {
+		gw.log.Info("re-INVITE ACK", "call", c.id, "err", err)
+	}
+	answer, err := sdp.Parse(res.Body())
+	if err != nil {
+		return
+	}
+	neg, err := sdp.ApplyAnswer(ours, answer)
+	if err != nil {
+		gw.log.Info("re-INVITE answer", "call", c.id, "err", err)
+		return
+	}
+	if src, ok := gw.element(c, other+"_rx").(interface{ SetHeld(bool) }); ok {
+		src.SetHeld(!neg.Direction.Receives())
+	}
+	if sink, ok := gw.element(c, other+"_tx").(interface{ SetMuted(bool) }); ok {
+		sink.SetMuted(!neg.Direction.Sends())
+	}
+	gw.log.Info("re-INVITE passed on", "call", c.id, "leg", other, "direction", neg.Direction.String())
 }
 
 func (gw *Gateway) callBy(match func(*gwCall) bool) *gwCall {

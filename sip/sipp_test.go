@@ -167,7 +167,7 @@ func TestSIPpScenarios(t *testing.T) {
 		gw.waitIdle(t)
 	})
 	t.Run("re-INVITE hold and resume", func(t *testing.T) {
-		uas := startSIPp(t, bin, "-sn uas", "-m", "2")
+		uas := startSIPp(t, bin, "uas_hold.xml", "-m", "2") // checks the hold is passed on
 		gw := sippGateway(t, fmt.Sprintf("127.0.0.1:%d", uas.port))
 		uac := startSIPp(t, bin, "uac_hold.xml", gw.Addr().String(), "-s", "service", "-m", "2", "-r", "2")
 		uac.wait(t, "uac", 20*time.Second)
