@@ -573,25 +573,37 @@ func (gw *Gateway) watch(c *gwCall) {
 			}
 		}()
 	}
-	select {
-	case <-memberTimeout:
-		gw.bye(c.a.Bye)
-		gw.release(c, "media ended (RTP timeout)")
-	case <-c.a.Context().Done():
-		if c.b != nil {
-			gw.bye(c.b.Bye)
+	for {
+		gw.mu.Lock()
+		g := c.g
+		gw.mu.Unlock()
+		select {
+		case <-memberTimeout:
+			gw.bye(c.a.Bye)
+			gw.release(c, "media ended (RTP timeout)")
+		case <-c.a.Context().Done():
+			if c.b != nil {
+				gw.bye(c.b.Bye)
+			}
+			gw.release(c, "caller hung up")
+		case <-bDone:
+			gw.bye(c.a.Bye)
+			gw.release(c, "callee hung up")
+		case <-g.Done():
+			gw.mu.Lock()
+			replaced := c.g != g
+			gw.mu.Unlock()
+			if replaced {
+				continue // a codec change rebuilt the graph: watch the new one
+			}
+			gw.bye(c.a.Bye)
+			if c.b != nil {
+				gw.bye(c.b.Bye)
+			}
+			gw.release(c, "media ended (RTP timeout)")
+		case <-c.ended:
 		}
-		gw.release(c, "caller hung up")
-	case <-bDone:
-		gw.bye(c.a.Bye)
-		gw.release(c, "callee hung up")
-	case <-c.g.Done():
-		gw.bye(c.a.Bye)
-		if c.b != nil {
-			gw.bye(c.b.Bye)
-		}
-		gw.release(c, "media ended (RTP timeout)")
-	case <-c.ended:
+		return
 	}
 }
 
@@ -796,15 +808,28 @@ func (gw *Gateway) onReinvite(req *sip.Request, tx sip.ServerTransaction) {
 		ver = c.verB
 	}
 	gw.mu.Unlock()
-	ap := sdp.AnswerParams{SessionID: sess, Version: ver, Addr: gw.ports.Addr(), Port: port, Codecs: []string{l.Codec},
+	// Keep the codec if the offer still has it; calls between two legs may
+	// also change it (the media graph is rebuilt on the same ports).
+	codecs := []string{l.Codec}
+	if c.b != nil {
+		codecs = slices.Compact(append(codecs, gw.cfg.Codecs...))
+	}
+	ap := sdp.AnswerParams{SessionID: sess, Version: ver, Addr: gw.ports.Addr(), Port: port, Codecs: codecs,
 		PTime: 20 * time.Millisecond, SRTP: gw.srtp}
 	if l.TxKey != "" {
 		ap.Key = func(string) (string, error) { return l.TxKey, nil } // keep our key for the dialog
 	}
 	answer, neg, err := sdp.Answer(offer, ap)
-	if err != nil || neg.Codec.Name != l.Codec {
-		respond(tx, req, sip.StatusNotAcceptableHere, "Codec Change Not Supported")
+	if err != nil {
+		respond(tx, req, sip.StatusNotAcceptableHere, "Not Acceptable Here")
 		return
+	}
+	if neg.Codec.Name != l.Codec {
+		if err := gw.changeCodec(c, leg, neg); err != nil {
+			gw.log.Warn("codec change", "call", c.id, "err", err)
+			respond(tx, req, sip.StatusInternalServerError, "Codec Change Failed")
+			return
+		}
 	}
 	if src, ok := gw.element(c, leg+"_rx").(interface{ SetHeld(bool) }); ok {
 		src.SetHeld(!neg.Direction.Receives())
@@ -826,6 +851,40 @@ func (gw *Gateway) onReinvite(req *sip.Request, tx sip.ServerTransaction) {
 		d = sdp.SendOnly
 	}
 	gw.forwardDirection(c, leg, d)
+}
+
+// changeCodec rebuilds a call's media graph after leg (a or b) agreed on a
+// new codec in a re-INVITE: same ports, the other leg unchanged; the graph
+// becomes a relay or a transcoder as the legs now match or not.
+func (gw *Gateway) changeCodec(c *gwCall, leg string, neg sdp.Negotiated) error {
+	gw.mu.Lock()
+	old, legA, legB := c.g, c.legA, c.legB
+	gw.mu.Unlock()
+	if leg == "a" {
+		legA = legFrom(neg, gw.ports.Addr(), c.portA)
+	} else {
+		legB = legFrom(neg, gw.ports.Addr(), c.portB)
+	}
+	// Build (which binds nothing), publish the new graph so the call's
+	// watcher follows it, then stop the old one (freeing the ports) and
+	// start the new one on them.
+	g, err := buildCallGraph("call-"+c.id, legA, legB, gw.cfg.Media.RTPTimeout, gw.log.With("call", c.id))
+	if err != nil {
+		return err
+	}
+	gw.mu.Lock()
+	c.g, c.legA, c.legB = g, legA, legB
+	gw.mu.Unlock()
+	if old != nil {
+		gw.sched.Remove(old)
+		old.Stop()
+	}
+	if err := runGraph(context.Background(), g, gw.sched); err != nil {
+		go gw.hangup(c, "codec change failed") // the call has no media left
+		return err
+	}
+	gw.log.Info("codec changed", "call", c.id, "leg", leg, "a", legA.Codec, "b", legB.Codec, "transcoding", legA.Codec != legB.Codec)
+	return nil
 }
 
 // forwardDirection re-invites the leg other than from with direction d and

@@ -211,6 +211,14 @@ func TestSIPpScenarios(t *testing.T) {
 		uas.wait(t, "uas", 10*time.Second)
 		gw.waitIdle(t)
 	})
+	t.Run("codec change by re-INVITE", func(t *testing.T) {
+		uas := startSIPp(t, bin, "-sn uas", "-m", "2")
+		gw := sippGateway(t, fmt.Sprintf("127.0.0.1:%d", uas.port))
+		uac := startSIPp(t, bin, "uac_codec_change.xml", gw.Addr().String(), "-s", "service", "-m", "2", "-r", "2")
+		uac.wait(t, "uac", 20*time.Second)
+		uas.wait(t, "uas", 10*time.Second)
+		gw.waitIdle(t)
+	})
 	t.Run("OPTIONS", func(t *testing.T) {
 		gw := sippGateway(t, "127.0.0.1:9")
 		uac := startSIPp(t, bin, "uac_options.xml", gw.Addr().String(), "-m", "3", "-r", "3")
