@@ -112,8 +112,8 @@ func NewGateway(cfg *Config, log *slog.Logger) (*Gateway, error) {
 		return nil, err
 	}
 	gw := &Gateway{cfg: cfg, ep: ep, ports: ports, srtp: policy, log: log, calls: map[*gwCall]bool{}, rooms: map[string]*room{}}
-	allow := "INVITE, ACK, BYE, CANCEL, OPTIONS, INFO"
-	unsupported := []sip.RequestMethod{sip.SUBSCRIBE, sip.NOTIFY, sip.PUBLISH, sip.MESSAGE, sip.REFER, sip.UPDATE, sip.PRACK}
+	allow := "INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, UPDATE"
+	unsupported := []sip.RequestMethod{sip.SUBSCRIBE, sip.NOTIFY, sip.PUBLISH, sip.MESSAGE, sip.REFER, sip.PRACK}
 	if cfg.Registrar != nil {
 		if gw.reg, err = NewRegistrar(*cfg.Registrar); err != nil {
 			ep.Close()
@@ -130,6 +130,7 @@ func NewGateway(cfg *Config, log *slog.Logger) (*Gateway, error) {
 	ep.srv.OnAck(gw.safe(gw.onAck))
 	ep.srv.OnBye(gw.safe(gw.onBye))
 	ep.srv.OnRequest(sip.INFO, gw.safe(gw.onInfo))
+	ep.srv.OnRequest(sip.UPDATE, gw.safe(gw.onReinvite)) // RFC 3311: offer/answer without ACK
 	ep.srv.OnOptions(gw.safe(func(req *sip.Request, tx sip.ServerTransaction) {
 		res := sip.NewResponseFromRequest(req, sip.StatusOK, "OK", nil)
 		res.AppendHeader(sip.NewHeader("Allow", allow))
@@ -787,6 +788,10 @@ func (gw *Gateway) onReinvite(req *sip.Request, tx sip.ServerTransaction) {
 	}
 	if c == nil {
 		respond(tx, req, sip.StatusCallTransactionDoesNotExists, "Call/Transaction Does Not Exist")
+		return
+	}
+	if len(req.Body()) == 0 && req.Method == sip.UPDATE {
+		respond(tx, req, sip.StatusOK, "OK") // a session refresh (RFC 4028) changes nothing here
 		return
 	}
 	offer, err := sdp.Parse(req.Body())

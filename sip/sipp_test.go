@@ -219,6 +219,14 @@ func TestSIPpScenarios(t *testing.T) {
 		uas.wait(t, "uas", 10*time.Second)
 		gw.waitIdle(t)
 	})
+	t.Run("UPDATE hold and resume", func(t *testing.T) {
+		uas := startSIPp(t, bin, "uas_hold.xml", "-m", "2") // the hold reaches it as re-INVITEs
+		gw := sippGateway(t, fmt.Sprintf("127.0.0.1:%d", uas.port))
+		uac := startSIPp(t, bin, "uac_update.xml", gw.Addr().String(), "-s", "service", "-m", "2", "-r", "2")
+		uac.wait(t, "uac", 20*time.Second)
+		uas.wait(t, "uas", 10*time.Second)
+		gw.waitIdle(t)
+	})
 	t.Run("OPTIONS", func(t *testing.T) {
 		gw := sippGateway(t, "127.0.0.1:9")
 		uac := startSIPp(t, bin, "uac_options.xml", gw.Addr().String(), "-m", "3", "-r", "3")
