@@ -36,7 +36,7 @@ if [ ${#need_pkgs[@]} -gt 0 ]; then
   elif [ "${CI:-}" = true ]; then
     echo "missing ${need_pkgs[*]} and cannot install them (need root and apt-get)"; exit 1
   else
-    echo "note: ${need_pkgs[*]} missing: the interoperability tests that need them will be skipped"
+    echo "warning: ${need_pkgs[*]} missing and not installable without root: the interoperability tests that need them will fail"
   fi
 fi
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"github.com/voxgraph/voxgraph/internal/peer"
 	"net"
 	"os"
 	"os/exec"
@@ -15,19 +16,7 @@ import (
 	"time"
 )
 
-// requireSIPp skips without SIPp, except under CI where a missing peer is a
-// failure (scripts/test.sh installs it as sip-tester).
-func requireSIPp(t *testing.T) string {
-	t.Helper()
-	path, err := exec.LookPath("sipp")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("sipp not found; scripts/test.sh installs the sip-tester package")
-		}
-		t.Skip("sipp not installed (run scripts/test.sh to install sip-tester)")
-	}
-	return path
-}
+func requireSIPp(t *testing.T) string { return peer.Require(t, "sipp", "sip-tester") }
 
 func freeUDPPort(t *testing.T) int {
 	t.Helper()
@@ -239,9 +228,6 @@ func TestSIPpScenarios(t *testing.T) {
 // goroutine left behind.
 func TestSIPpLoad(t *testing.T) {
 	bin := requireSIPp(t)
-	if testing.Short() {
-		t.Skip("200 calls take about 12 s")
-	}
 	uas := startSIPp(t, bin, "-sn uas", "-m", "200")
 	gw := sippGateway(t, fmt.Sprintf("127.0.0.1:%d", uas.port))
 	before := runtime.NumGoroutine()

@@ -194,9 +194,6 @@ func TestUsageAndHelp(t *testing.T) {
 
 // TestBinary builds the real binary and checks an exit code from the outside.
 func TestBinary(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds the binary")
-	}
 	bin := filepath.Join(t.TempDir(), "voxgraph")
 	build := exec.Command("go", "build", "-o", bin, ".")
 	build.Env = append(os.Environ(), "CGO_ENABLED=0")

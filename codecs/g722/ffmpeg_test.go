@@ -2,6 +2,7 @@ package g722
 
 import (
 	"encoding/binary"
+	"github.com/voxgraph/voxgraph/internal/peer"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -24,19 +25,8 @@ import (
 //   - each decoded stream is the input delayed by codecDelay within the SNR
 //     floor of TestRoundTripSignals.
 
-// ffmpeg returns the path of the ffmpeg binary. Without one the test is
-// skipped, except under CI=true, where it fails.
-func ffmpeg(t *testing.T) string {
-	t.Helper()
-	path, err := exec.LookPath("ffmpeg")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("ffmpeg not found in PATH: scripts/test.sh installs ffmpeg")
-		}
-		t.Skip("ffmpeg not found in PATH: skipping the ffmpeg cross-checks (apt-get install ffmpeg)")
-	}
-	return path
-}
+// ffmpeg returns the path of the ffmpeg binary.
+func ffmpeg(t *testing.T) string { return peer.Require(t, "ffmpeg", "ffmpeg") }
 
 // runFFmpeg runs ffmpeg quietly with args.
 func runFFmpeg(t *testing.T, bin string, args ...string) {

@@ -22,7 +22,7 @@ const maxFuzzPayload = 512
 func FuzzDecode(f *testing.F) {
 	f.Fuzz(func(t *testing.T, payload []byte, mode uint8, split uint16) {
 		if len(payload) > maxFuzzPayload {
-			t.Skip("longer than a usual RTP payload")
+			payload = payload[:maxFuzzPayload] // longer than an RTP payload: test its first part
 		}
 		bitrate := []int{Bitrate64k, Bitrate56k, Bitrate48k}[int(mode)%3]
 		dec, err := NewDecoder(bitrate)

@@ -5,9 +5,9 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"github.com/voxgraph/voxgraph/internal/peer"
 	"math"
 	"net"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"syscall"
@@ -19,18 +19,8 @@ import (
 	"github.com/voxgraph/voxgraph/graphs"
 )
 
-// requireGStreamer skips without gst-launch-1.0, except under CI where a
-// missing peer is a failure (scripts/test.sh installs it).
 func requireGStreamer(t *testing.T) string {
-	t.Helper()
-	path, err := exec.LookPath("gst-launch-1.0")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("gst-launch-1.0 not found; scripts/test.sh installs gstreamer1.0-tools, -plugins-good and -plugins-bad")
-		}
-		t.Skip("gst-launch-1.0 not installed (run scripts/test.sh to install it)")
-	}
-	return path
+	return peer.Require(t, "gst-launch-1.0", "gstreamer1.0-tools gstreamer1.0-plugins-good gstreamer1.0-plugins-bad")
 }
 
 // toneWav writes 1 s of a linear chirp from 200 to 3400 Hz at 8 kHz: not
