@@ -1017,17 +1017,11 @@ func (gw *Gateway) answerApp(c *gwCall, r *Route, groups []string, offerA *sdp.S
 	if err != nil {
 		return code, reason, err
 	}
-	vars := map[string]string{"local": leg.Local.String(), "remote": leg.remote(), "codec": leg.Codec,
-		"pt": strconv.Itoa(int(leg.PT)), "rpt": strconv.Itoa(int(leg.RecvPT)), "rx_key": leg.RxKey, "tx_key": leg.TxKey,
-		"rtp_timeout": gw.cfg.Media.RTPTimeout.String(), "file": expandGroups(r.File, groups), "rate": strconv.Itoa(rate)}
+	vars := map[string]string{"rtp_timeout": gw.cfg.Media.RTPTimeout.String(), "file": expandGroups(r.File, groups), "rate": strconv.Itoa(rate)}
+	leg.vars("", vars)
 	spec, err := graphs.Resolve("std:app-"+r.App, vars)
 	if err != nil {
 		return sip.StatusInternalServerError, "Server Error", err
-	}
-	for i := range spec.Elements {
-		if e := &spec.Elements[i]; e.Name == "a_rx" || e.Name == "a_tx" {
-			setSuite(e, leg, leg)
-		}
 	}
 	spec.Name = "call-" + c.id
 	g, err := pipeline.Build(spec, pipeline.WithLogger(gw.log.With("call", c.id)))
@@ -1105,10 +1099,7 @@ func (gw *Gateway) joinConference(c *gwCall, r *Route, groups []string, offerA *
 		}
 		return ps
 	}
-	profile := leg.SRTPSuite
-	if leg.RxKey == "" {
-		profile = ""
-	}
+	profile := leg.profile()
 	frag := &pipeline.Spec{Elements: []pipeline.ElementSpec{
 		{Name: n("rx"), Type: "rtp-src", Props: prop("listen", leg.Local.String(), "codec", leg.Codec, "pt", strconv.Itoa(int(leg.RecvPT)), "key", leg.RxKey, "profile", profile,
 			"timeout", gw.cfg.Media.RTPTimeout.String())},

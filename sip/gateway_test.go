@@ -13,6 +13,7 @@ import (
 	sipgosip "github.com/emiago/sipgo/sip"
 
 	"github.com/voxgraph/voxgraph/internal/graphtest"
+	"github.com/voxgraph/voxgraph/sip/sdp"
 )
 
 // newTestGateway starts a gateway whose route 1xx forwards to target.
@@ -200,4 +201,39 @@ routes:
 	if n := gw.Stats().Calls.Load(); n < 60 {
 		t.Fatalf("only %d hops before 483: Max-Forwards is not being decremented", n)
 	}
+}
+
+// TestGatewaySRTPLeg: the caller offers SDES SRTP; the gateway answers with
+// the strongest suite both have (not the default profile) and the callee's
+// leg stays plain RTP. Audio must flow both ways, so each leg's graph uses
+// the profile the SDP settled.
+func TestGatewaySRTPLeg(t *testing.T) {
+	ports, err := NewPorts(netip.MustParseAddr("127.0.0.1"), 45000, 45999)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	aRec, bRec := filepath.Join(dir, "caller-heard.wav"), filepath.Join(dir, "callee-heard.wav")
+	callee := newTestPhone(t, ports, []string{"PCMU"}, phoneSetup{toneFile(t, "1000"), bRec})
+	caller, err := NewPhone(PhoneConfig{Ports: ports, Codecs: []string{"PCMU"}, SRTP: sdp.SRTPOptional, Play: toneFile(t, "440"),
+		Record: aRec, Loop: true, RTPTimeout: 2 * time.Second, Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer caller.Close()
+	gw := newTestGateway(t, callee.Addr(), "[PCMU]")
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	call, err := caller.Call(ctx, fmt.Sprintf("sip:1234@%s", gw.Addr()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if call.Negotiated.SRTP == nil || call.Negotiated.SRTP.Suite == "AES_CM_128_HMAC_SHA1_80" {
+		t.Fatalf("leg A SRTP = %+v; want a suite other than the default profile", call.Negotiated.SRTP)
+	}
+	time.Sleep(1200 * time.Millisecond)
+	call.Hangup(ctx)
+	waitFor(t, "call released", func() bool { return gw.ActiveCalls() == 0 && gw.PortsInUse() == 0 })
+	checkHeard(t, bRec, 8000, 440)
+	checkHeard(t, aRec, 8000, 1000)
 }

@@ -53,17 +53,31 @@ func callVars(a, b Leg, rtpTimeout time.Duration) (map[string]string, error) {
 		return nil, err
 	}
 	v := map[string]string{"rtp_timeout": rtpTimeout.String()}
-	for prefix, l := range map[string]Leg{"a": a, "b": b} {
-		v[prefix+"_local"] = l.Local.String()
-		v[prefix+"_remote"] = l.remote()
-		v[prefix+"_codec"] = l.Codec
-		v[prefix+"_pt"] = strconv.Itoa(int(l.PT))
-		v[prefix+"_rpt"] = strconv.Itoa(int(l.RecvPT))
-		v[prefix+"_rx_key"] = l.RxKey
-		v[prefix+"_tx_key"] = l.TxKey
-	}
+	a.vars("a_", v)
+	b.vars("b_", v)
 	v["a_rate"], v["b_rate"] = strconv.Itoa(ar), strconv.Itoa(br)
 	return v, nil
+}
+
+// vars fills a call template's variables for this leg, each name prefixed:
+// local, remote, codec, pt, rpt, rx_key, tx_key and profile.
+func (l Leg) vars(prefix string, v map[string]string) {
+	v[prefix+"local"] = l.Local.String()
+	v[prefix+"remote"] = l.remote()
+	v[prefix+"codec"] = l.Codec
+	v[prefix+"pt"] = strconv.Itoa(int(l.PT))
+	v[prefix+"rpt"] = strconv.Itoa(int(l.RecvPT))
+	v[prefix+"rx_key"] = l.RxKey
+	v[prefix+"tx_key"] = l.TxKey
+	v[prefix+"profile"] = l.profile()
+}
+
+// profile is the SRTP profile of the leg's keys (used only when keyed).
+func (l Leg) profile() string {
+	if l.SRTPSuite == "" {
+		return "AES_CM_128_HMAC_SHA1_80"
+	}
+	return l.SRTPSuite
 }
 
 // buildCallGraph builds the b2bua template for a call between legs a and b.
@@ -80,25 +94,8 @@ func buildCallGraph(name string, a, b Leg, rtpTimeout time.Duration, log *slog.L
 	if err != nil {
 		return nil, err
 	}
-	for i := range spec.Elements {
-		if spec.Elements[i].Type == "rtp-src" || spec.Elements[i].Type == "rtp-sink" {
-			setSuite(&spec.Elements[i], a, b)
-		}
-	}
 	spec.Name = name
 	return pipeline.Build(spec, pipeline.WithLogger(log))
-}
-
-// setSuite sets the SRTP profile of a keyed rtp-src/rtp-sink from its leg.
-func setSuite(e *pipeline.ElementSpec, a, b Leg) {
-	leg := a
-	if e.Name[0] == 'b' {
-		leg = b
-	}
-	if leg.SRTPSuite == "" {
-		return
-	}
-	e.Props = append(e.Props, pipeline.PropSpec{Key: "profile", Value: leg.SRTPSuite})
 }
 
 // phoneGraph is the media of a user agent's call: it plays a WAV file (or
