@@ -667,14 +667,8 @@ func (gw *Gateway) release(c *gwCall, cause string) {
 // application/dtmf, or anything else) to the other leg and passes its final
 // answer back. Calls answered by the gateway itself accept and drop it.
 func (gw *Gateway) onInfo(req *sip.Request, tx sip.ServerTransaction) {
-	var c *gwCall
-	fromA := true
-	if d, err := gw.ep.matchServer(req); err == nil {
-		c = gw.callBy(func(x *gwCall) bool { return x.a == d })
-	} else if d, err := gw.ep.dcli.MatchRequestDialog(req); err == nil {
-		c = gw.callBy(func(x *gwCall) bool { return x.b == d })
-		fromA = false
-	}
+	c, leg := gw.callOf(req)
+	fromA := leg == "a"
 	if c == nil {
 		respond(tx, req, sip.StatusCallTransactionDoesNotExists, "Call/Transaction Does Not Exist")
 		return
@@ -713,12 +707,10 @@ func (gw *Gateway) onInfo(req *sip.Request, tx sip.ServerTransaction) {
 // onAck confirms the dialog and, for a late-offer call, hands the caller's
 // SDP answer to the call waiting for it.
 func (gw *Gateway) onAck(req *sip.Request, tx sip.ServerTransaction) {
-	if d, err := gw.ep.matchServer(req); err == nil {
-		if c := gw.callBy(func(x *gwCall) bool { return x.a == d }); c != nil && c.ackSDP != nil {
-			select {
-			case c.ackSDP <- req.Body():
-			default:
-			}
+	if c, leg := gw.callOf(req); c != nil && leg == "a" && c.ackSDP != nil {
+		select {
+		case c.ackSDP <- req.Body():
+		default:
 		}
 	}
 	_ = gw.ep.readAck(req, tx)
@@ -771,21 +763,14 @@ func (gw *Gateway) Calls() []CallReport {
 	return out
 }
 
-// onReinvite answers a re-INVITE on the leg it arrives on (RFC 3264 §8):
-// hold and resume by direction (sendonly/inactive/c=0.0.0.0), the codec and
-// address kept. While the peer sends nothing, its leg's RTP timeout is
+// onReinvite answers a re-INVITE (or UPDATE) on the leg it arrives on
+// (RFC 3264 §8): hold and resume by direction (sendonly/inactive/c=0.0.0.0).
+// While the peer sends nothing, its leg's RTP timeout is
 // suspended; while it wants nothing, the gateway does not send to it. The
-// other leg is not re-invited (yet): it keeps its media, and what it sends
-// is not passed to a party that asked for none.
+// other leg is re-invited with the same direction (forwardDirection); a
+// codec change rebuilds the call's graph (changeCodec).
 func (gw *Gateway) onReinvite(req *sip.Request, tx sip.ServerTransaction) {
-	var c *gwCall
-	leg := "a"
-	if d, err := gw.ep.matchServer(req); err == nil {
-		c = gw.callBy(func(x *gwCall) bool { return x.a == d })
-	} else if d, err := gw.ep.dcli.MatchRequestDialog(req); err == nil {
-		c = gw.callBy(func(x *gwCall) bool { return x.b == d })
-		leg = "b"
-	}
+	c, leg := gw.callOf(req)
 	if c == nil {
 		respond(tx, req, sip.StatusCallTransactionDoesNotExists, "Call/Transaction Does Not Exist")
 		return
@@ -963,6 +948,18 @@ func (gw *Gateway) forwardDirection(c *gwCall, from string, d sdp.Direction) {
 		sink.SetMuted(!neg.Direction.Sends())
 	}
 	gw.log.Info("re-INVITE passed on", "call", c.id, "leg", other, "direction", neg.Direction.String())
+}
+
+// callOf finds the call an in-dialog request belongs to and the leg it
+// came from: "a" (the caller's dialog, where we are the UAS) or "b".
+func (gw *Gateway) callOf(req *sip.Request) (*gwCall, string) {
+	if d, err := gw.ep.matchServer(req); err == nil {
+		return gw.callBy(func(x *gwCall) bool { return x.a == d }), "a"
+	}
+	if d, err := gw.ep.dcli.MatchRequestDialog(req); err == nil {
+		return gw.callBy(func(x *gwCall) bool { return x.b == d }), "b"
+	}
+	return nil, ""
 }
 
 func (gw *Gateway) callBy(match func(*gwCall) bool) *gwCall {

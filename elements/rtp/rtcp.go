@@ -119,30 +119,19 @@ func (r *RTCP) Negotiate(n *pipeline.Negotiation) error {
 
 // Start finds the session's elements, opens the socket and starts reading.
 func (r *RTCP) Start(_ context.Context, in *pipeline.Injector) error {
+	var err error
 	if r.Sender != "" {
-		e, ok := in.Element(r.Sender)
-		if !ok {
-			return fmt.Errorf("sender %q: no such element in this graph", r.Sender)
-		}
-		if r.sink, ok = e.(*Sink); !ok {
-			return fmt.Errorf("sender %q is not an rtp-sink or srtp-sink", r.Sender)
+		if r.sink, err = peer[*Sink](in, "sender", r.Sender, "an rtp-sink or srtp-sink"); err != nil {
+			return err
 		}
 	}
 	if r.Receiver != "" {
-		e, ok := in.Element(r.Receiver)
-		if !ok {
-			return fmt.Errorf("receiver %q: no such element in this graph", r.Receiver)
-		}
-		if r.src, ok = e.(*Src); !ok {
-			return fmt.Errorf("receiver %q is not an rtp-src or srtp-src", r.Receiver)
+		if r.src, err = peer[*Src](in, "receiver", r.Receiver, "an rtp-src or srtp-src"); err != nil {
+			return err
 		}
 	}
-	if r.keys != nil {
-		c, err := srtp.CreateContext(r.keys.Key, r.keys.Salt, r.keys.Profile)
-		if err != nil {
-			return fmt.Errorf("srtcp context: %w", err)
-		}
-		r.srtpCtx = c
+	if r.srtpCtx, err = r.keys.context(); err != nil {
+		return err
 	}
 	conn, err := net.ListenUDP("udp", net.UDPAddrFromAddrPort(r.listenAP))
 	if err != nil {

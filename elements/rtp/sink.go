@@ -140,23 +140,15 @@ func (s *Sink) Negotiate(n *pipeline.Negotiation) error {
 // Start creates the SRTP context if keyed, opens the socket and picks SSRC
 // and timestamp base.
 func (s *Sink) Start(_ context.Context, in *pipeline.Injector) error {
-	s.srtpCtx = nil
+	var err error
 	s.via = nil
 	if s.Via != "" {
-		e, ok := in.Element(s.Via)
-		if !ok {
-			return fmt.Errorf("via %q: no such element in this graph", s.Via)
-		}
-		if s.via, ok = e.(*Src); !ok {
-			return fmt.Errorf("via %q is not an rtp-src or srtp-src", s.Via)
+		if s.via, err = peer[*Src](in, "via", s.Via, "an rtp-src or srtp-src"); err != nil {
+			return err
 		}
 	}
-	if s.keys != nil {
-		c, err := srtp.CreateContext(s.keys.Key, s.keys.Salt, s.keys.Profile)
-		if err != nil {
-			return fmt.Errorf("srtp context: %w", err)
-		}
-		s.srtpCtx = c
+	if s.srtpCtx, err = s.keys.context(); err != nil {
+		return err
 	}
 	if s.via == nil {
 		var laddr *net.UDPAddr

@@ -116,17 +116,13 @@ func (s *Src) parseKey() error {
 // Start creates the SRTP context if keyed, binds the socket and starts the
 // reader goroutine.
 func (s *Src) Start(_ context.Context, in *pipeline.Injector) error {
-	s.srtpCtx = nil
-	if s.keys != nil {
-		opt := srtp.SRTPReplayProtection(uint(s.Replay))
-		if s.Replay == 0 {
-			opt = srtp.SRTPNoReplayProtection()
-		}
-		c, err := srtp.CreateContext(s.keys.Key, s.keys.Salt, s.keys.Profile, opt)
-		if err != nil {
-			return fmt.Errorf("srtp context: %w", err)
-		}
-		s.srtpCtx = c
+	opt := srtp.SRTPReplayProtection(uint(s.Replay))
+	if s.Replay == 0 {
+		opt = srtp.SRTPNoReplayProtection()
+	}
+	var err error
+	if s.srtpCtx, err = s.keys.context(opt); err != nil {
+		return err
 	}
 	addr, _ := netip.ParseAddrPort(s.Listen)
 	conn, err := net.ListenUDP("udp", net.UDPAddrFromAddrPort(addr))

@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/pion/srtp/v3"
+
+	"github.com/voxgraph/voxgraph/pipeline"
 )
 
 // Profiles maps SDP crypto-suite names (RFC 4568, RFC 7714) to pion/srtp
@@ -100,4 +102,32 @@ func (c Security) keys(required bool, plain string) (*Keys, error) {
 		return nil, err
 	}
 	return &k, nil
+}
+
+// context creates the SRTP/SRTCP context for the keys; nil keys (plain RTP)
+// give a nil context.
+func (k *Keys) context(opts ...srtp.ContextOption) (*srtp.Context, error) {
+	if k == nil {
+		return nil, nil
+	}
+	c, err := srtp.CreateContext(k.Key, k.Salt, k.Profile, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("srtp context: %w", err)
+	}
+	return c, nil
+}
+
+// peer finds the element named name in the graph for property prop and
+// checks it is a T (what names it in errors: "an rtp-src or srtp-src").
+func peer[T pipeline.Element](in *pipeline.Injector, prop, name, what string) (T, error) {
+	var zero T
+	e, ok := in.Element(name)
+	if !ok {
+		return zero, fmt.Errorf("%s %q: no such element in this graph", prop, name)
+	}
+	t, ok := e.(T)
+	if !ok {
+		return zero, fmt.Errorf("%s %q is not %s", prop, name, what)
+	}
+	return t, nil
 }
