@@ -27,6 +27,8 @@ type Sink struct {
 	Local  string `prop:"local" default:"" doc:"local address to send from (host:port); empty picks one matching the destination"`
 	SSRC   uint32 `prop:"ssrc" default:"0" doc:"SSRC to send with; 0 picks a random one"`
 	PT     int    `prop:"pt" default:"-1" doc:"payload type; -1 keeps the frame's (from encode)"`
+	// EventPT enables SendEvent.
+	EventPT int `prop:"event-pt" default:"-1" doc:"payload type of RFC 4733 telephone-events sent by SendEvent (audio is held back while one is sent); -1: none"`
 	Security
 
 	requireKey bool // srtp-sink
@@ -44,6 +46,9 @@ type Sink struct {
 	clockRate int
 	keys      *Keys
 	log       *slog.Logger
+	ptime     time.Duration
+	events    eventSender
+	evbuf     [eventSize]byte
 
 	sent, bytes, sendErrors, skipped atomic.Uint64
 	payloadBytes                     atomic.Uint64
@@ -130,6 +135,10 @@ func (s *Sink) Negotiate(n *pipeline.Negotiation) error {
 	if s.PT < -1 || s.PT > 127 {
 		return fmt.Errorf("pt %d out of range 0..127", s.PT)
 	}
+	if s.EventPT < -1 || s.EventPT > 127 || s.EventPT >= 0 && s.EventPT == s.PT {
+		return fmt.Errorf("event-pt %d: want -1 (none) or a payload type 0..127 other than pt", s.EventPT)
+	}
+	s.ptime = n.PTime
 	s.log = n.Logger
 	s.clockRate = n.In[0].Rate
 	k, err := s.Security.keys(s.requireKey, "rtp-sink")
@@ -200,37 +209,43 @@ func (s *Sink) SSRCValue() uint32 { return s.SSRC }
 
 // Process sends the frame as one packet.
 func (s *Sink) Process(_ int, f *pipeline.Frame, out *pipeline.Output) error {
-	if f.Flags&pipeline.FlagMissing != 0 || len(f.Payload) == 0 || s.muted.Load() {
+	if f.Flags&pipeline.FlagMissing != 0 || len(f.Payload) == 0 || s.muted.Load() || s.EventPT >= 0 && s.events.active {
 		s.skipped.Add(1)
 		f.Release()
 		return nil
 	}
 	h := &s.hdr
-	h.Version = 2
 	h.PayloadType = f.RTP.PayloadType
 	if s.PT >= 0 {
 		h.PayloadType = uint8(s.PT)
 	}
-	h.SequenceNumber = s.seq
 	h.Timestamp = s.tsBase + f.RTP.Timestamp
-	h.SSRC = s.SSRC
 	h.Marker = f.RTP.Marker || !s.started
-	s.started = true
-	s.seq++
-	size := h.MarshalSize() + len(f.Payload)
-	if size > maxPacket {
+	if h.MarshalSize()+len(f.Payload) > maxPacket {
 		s.sendErrors.Add(1)
 		out.Drop(f)
 		return nil
 	}
-	pkt := s.buf[:size]
+	err := s.write(f.Payload)
+	f.Release()
+	return err
+}
+
+// write sends one packet with s.hdr's payload type, timestamp and marker
+// (SSRC and sequence number are set here).
+func (s *Sink) write(payload []byte) error {
+	h := &s.hdr
+	h.Version = 2
+	h.SequenceNumber = s.seq
+	h.SSRC = s.SSRC
+	s.started = true
+	s.seq++
+	pkt := s.buf[:h.MarshalSize()+len(payload)]
 	n, err := h.MarshalTo(pkt)
 	if err != nil {
 		return fmt.Errorf("marshal RTP header: %w", err)
 	}
-	copy(pkt[n:], f.Payload)
-	payloadLen := len(f.Payload)
-	f.Release()
+	copy(pkt[n:], payload)
 	if s.srtpCtx != nil {
 		enc, err := s.srtpCtx.EncryptRTP(s.enc[:0], pkt, h)
 		if err != nil {
@@ -256,10 +271,46 @@ func (s *Sink) Process(_ int, f *pipeline.Frame, out *pipeline.Output) error {
 	}
 	s.lastTS.Store(h.Timestamp)
 	s.lastAt.Store(int64(pipeline.Now()))
-	s.payloadBytes.Add(uint64(payloadLen))
+	s.payloadBytes.Add(uint64(len(payload)))
 	s.sent.Add(1)
 	s.bytes.Add(uint64(len(pkt)))
 	return nil
+}
+
+// SendEvent queues a telephone-event update to send (RFC 4733). An update
+// without End starts an event that lasts until an update with End for the
+// same code arrives (relaying a peer's key press as it happens); an update
+// with End and nothing in progress sends a whole event of that Duration.
+// Events are sent one after the other, an update every ptime and the end
+// three times; audio is held back meanwhile. Safe from any goroutine.
+func (s *Sink) SendEvent(e Event) error {
+	if s.EventPT < 0 {
+		return ErrNoEvents
+	}
+	if e.Code > maxEventCode {
+		return fmt.Errorf("rtp-sink: event code %d out of range 0..%d", e.Code, maxEventCode)
+	}
+	s.events.add(e)
+	return nil
+}
+
+// Tick sends the telephone-event packet due, if any.
+func (s *Sink) Tick(out *pipeline.Output) error {
+	if s.EventPT < 0 || !s.events.busy() {
+		return nil
+	}
+	now := pipeline.Now()
+	ts := s.tsBase
+	if s.started { // the stream's timestamp now: the last one plus the time since
+		ts = s.lastTS.Load() + uint32((now-time.Duration(s.lastAt.Load()))*time.Duration(s.clockRate)/time.Second)
+	}
+	evTS, marker, ok := s.events.next(s.evbuf[:], now, s.ptime, ts, s.clockRate)
+	if !ok || s.muted.Load() {
+		return nil
+	}
+	h := &s.hdr
+	h.PayloadType, h.Timestamp, h.Marker = uint8(s.EventPT), evTS, marker
+	return s.write(s.evbuf[:])
 }
 
 // Realtime: a network sender runs at wall-clock pace.

@@ -28,6 +28,7 @@ type Src struct {
 	Listen  string        `prop:"listen" default:"127.0.0.1:0" doc:"local UDP address to receive on (host:port; port 0 picks a free one, logged at start)"`
 	Codec   string        `prop:"codec" default:"PCMU" doc:"codec carried, which fixes the output format (clock rate, default payload type)"`
 	PT      int           `prop:"pt" default:"-1" doc:"payload type to accept; -1: the codec's; other payload types are counted and dropped"`
+	EventPT int           `prop:"event-pt" default:"-1" doc:"payload type of RFC 4733 telephone-events (DTMF) to accept; each event is reported once to OnEvent, never passed on as audio; -1: none"`
 	SSRC    uint32        `prop:"ssrc" default:"0" doc:"SSRC to accept; 0 accepts any (a change of SSRC is passed on for the jitter buffer to resync)"`
 	Timeout time.Duration `prop:"timeout" default:"0s" doc:"end the stream after this long without a packet (0: never)"`
 	Security
@@ -45,6 +46,9 @@ type Src struct {
 	start  time.Duration
 	remote atomic.Pointer[netip.AddrPort]
 	local  netip.AddrPort
+
+	events  eventReceiver               // reader goroutine only
+	onEvent atomic.Pointer[func(Event)] // telephone-event listener
 
 	received, bytes, malformed, badVersion, badPT, badSSRC, authFail, replayed atomic.Uint64
 	ended                                                                      atomic.Bool
@@ -90,6 +94,9 @@ func (s *Src) Negotiate(n *pipeline.Negotiation) error {
 	}
 	if s.Timeout < 0 {
 		return fmt.Errorf("timeout %s is negative", s.Timeout)
+	}
+	if s.EventPT < -1 || s.EventPT > 127 || s.EventPT == int(pt) {
+		return fmt.Errorf("event-pt %d: want -1 (none) or a payload type 0..127 other than the codec's (%d)", s.EventPT, pt)
 	}
 	if err := s.parseKey(); err != nil {
 		return err
@@ -197,7 +204,8 @@ func (s *Src) read(in *pipeline.Injector) {
 			s.log.Warn("RTP read", "err", err)
 			continue
 		}
-		if !s.accept(f, buf[:n]) {
+		kind := s.accept(f, buf[:n])
+		if kind == drop {
 			f.Release()
 			continue
 		}
@@ -206,27 +214,38 @@ func (s *Src) read(in *pipeline.Injector) {
 			s.remote.Store(&addr)
 		}
 		s.lastRx.Store(int64(f.Arrival))
+		if kind == event {
+			f.Release()
+			continue
+		}
 		if err := in.Emit(0, f); err != nil {
 			return // graph finished or element detached
 		}
 	}
 }
 
+// What accept made of a packet.
+const (
+	drop  = iota // counted and dropped
+	media        // audio for the graph
+	event        // a telephone-event, reported to OnEvent
+)
+
 // accept parses (and for SRTP, authenticates and decrypts) pkt into f,
-// counting and refusing what must not pass.
-func (s *Src) accept(f *pipeline.Frame, pkt []byte) bool {
+// counting and refusing what must not pass, and reports telephone-events.
+func (s *Src) accept(f *pipeline.Frame, pkt []byte) int {
 	wire := len(pkt)
 	if len(pkt) < 12 {
 		s.malformed.Add(1)
-		return false
+		return drop
 	}
 	if v := pkt[0] >> 6; v != 2 {
 		s.badVersion.Add(1)
-		return false
+		return drop
 	}
 	if pt := pkt[1] & 0x7f; pt >= 72 && pt <= 76 {
 		s.malformed.Add(1) // RTCP on the RTP port (RFC 5761 range): not media
-		return false
+		return drop
 	}
 	if s.srtpCtx != nil {
 		dec, err := s.srtpCtx.DecryptRTP(pkt[:0], pkt, &f.RTP)
@@ -239,32 +258,44 @@ func (s *Src) accept(f *pipeline.Frame, pkt []byte) bool {
 			default:
 				s.authFail.Add(1) // too short to authenticate, unknown MKI, …
 			}
-			return false
+			return drop
 		}
 		pkt = dec
 	}
 	hdrLen, err := f.RTP.Unmarshal(pkt)
 	if err != nil || hdrLen > len(pkt) {
 		s.malformed.Add(1)
-		return false
+		return drop
 	}
 	end := len(pkt)
 	if f.RTP.Padding {
 		pad := int(pkt[end-1])
 		if pad == 0 || pad > end-hdrLen {
 			s.malformed.Add(1)
-			return false
+			return drop
 		}
 		end -= pad
 		f.RTP.Padding = false
 	}
-	if f.RTP.PayloadType != s.format.PayloadType {
-		s.badPT.Add(1)
-		return false
-	}
 	if s.SSRC != 0 && f.RTP.SSRC != s.SSRC {
 		s.badSSRC.Add(1)
-		return false
+		return drop
+	}
+	if s.EventPT >= 0 && f.RTP.PayloadType == uint8(s.EventPT) {
+		e, err := parseEvent(pkt[hdrLen:end], s.format.Rate)
+		if err != nil || e.Code > maxEventCode {
+			s.malformed.Add(1)
+			return drop
+		}
+		f.Arrival = pipeline.Now()
+		s.reception.update(f.RTP.SSRC, f.RTP.SequenceNumber, f.RTP.Timestamp, f.Arrival)
+		s.events.packet(f.RTP.Timestamp, e, s.report)
+		s.bytes.Add(uint64(wire))
+		return event
+	}
+	if f.RTP.PayloadType != s.format.PayloadType {
+		s.badPT.Add(1)
+		return drop
 	}
 	// Move the payload to the front of the frame's buffer, keeping its capacity.
 	n := copy(f.Payload[:cap(f.Payload)], pkt[hdrLen:end])
@@ -277,7 +308,26 @@ func (s *Src) accept(f *pipeline.Frame, pkt []byte) bool {
 	}
 	s.received.Add(1)
 	s.bytes.Add(uint64(wire))
-	return true
+	return media
+}
+
+// report passes a telephone-event update to the listener, if any.
+func (s *Src) report(e Event) {
+	if f := s.onEvent.Load(); f != nil {
+		(*f)(e)
+	}
+}
+
+// OnEvent sets the function told of each RFC 4733 telephone-event update
+// (start, longer duration, end; duplicates and end retransmits removed). It
+// runs on the receiver's goroutine and must not block. Safe from any
+// goroutine; nil removes it.
+func (s *Src) OnEvent(f func(Event)) {
+	if f == nil {
+		s.onEvent.Store(nil)
+		return
+	}
+	s.onEvent.Store(&f)
 }
 
 // Reception reports the received stream's RFC 3550 statistics (for RTCP
@@ -303,6 +353,9 @@ func (s *Src) Stats() []pipeline.Stat {
 		{Name: "bad_version", Value: float64(s.badVersion.Load())},
 		{Name: "unexpected_pt", Value: float64(s.badPT.Load())},
 		{Name: "unexpected_ssrc", Value: float64(s.badSSRC.Load())},
+	}
+	if s.EventPT >= 0 {
+		st = append(st, pipeline.Stat{Name: "events", Value: float64(s.events.received.Load())})
 	}
 	if s.keys != nil {
 		st = append(st, pipeline.Stat{Name: "auth_failures", Value: float64(s.authFail.Load())},
