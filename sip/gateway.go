@@ -16,6 +16,7 @@ import (
 	"github.com/emiago/sipgo"
 	"github.com/emiago/sipgo/sip"
 
+	"github.com/voxgraph/voxgraph/elements/rtp"
 	"github.com/voxgraph/voxgraph/graphs"
 	"github.com/voxgraph/voxgraph/pipeline"
 	"github.com/voxgraph/voxgraph/sip/sdp"
@@ -67,7 +68,9 @@ type gwCall struct {
 	verA     uint64
 	sessB    uint64
 	verB     uint64
-	answered bool // leg A has our 200 OK (guarded by Gateway.mu)
+	answered bool          // leg A has our 200 OK (guarded by Gateway.mu)
+	infos    []pendingInfo // DTMF INFOs to send, in order (guarded by Gateway.mu)
+	infoBusy bool          // a goroutine is sending them
 	once     sync.Once
 	ended    chan struct{}
 	endCause string
@@ -342,7 +345,7 @@ func (gw *Gateway) connect(c *gwCall, req *sip.Request, tx sip.ServerTransaction
 	}
 	c.sessA, c.verA, c.sessB, c.verB = rand.Uint64()>>1, 1, rand.Uint64()>>1, 1
 	offerB, err := sdp.BuildOffer(sdp.OfferParams{SessionID: c.sessB, Version: c.verB, Addr: gw.ports.Addr(), Port: c.portB,
-		Codecs: prefs, PTime: 20 * time.Millisecond})
+		Codecs: prefs, PTime: 20 * time.Millisecond, TelephoneEvent: true})
 	if err != nil {
 		return sip.StatusInternalServerError, "Server Error", err
 	}
@@ -468,7 +471,7 @@ func (gw *Gateway) setupMedia(c *gwCall, offerA, offerB *sdp.Session, bSDP []byt
 	// Leg A: the gateway's codecs (the route's list is for the target side).
 	aPrefs := append([]string{negB.Codec.Name}, gw.cfg.Codecs...)
 	answerA, negA, err := sdp.Answer(offerA, sdp.AnswerParams{SessionID: c.sessA, Version: c.verA, Addr: gw.ports.Addr(), Port: c.portA,
-		Codecs: slices.Compact(aPrefs), PTime: 20 * time.Millisecond, SRTP: gw.srtp})
+		Codecs: slices.Compact(aPrefs), PTime: 20 * time.Millisecond, SRTP: gw.srtp, TelephoneEvent: true})
 	if err != nil {
 		return nil, err
 	}
@@ -480,6 +483,7 @@ func (gw *Gateway) startMedia(c *gwCall, negA, negB sdp.Negotiated) error {
 	legA, legB := legFrom(negA, gw.ports.Addr(), c.portA), legFrom(negB, gw.ports.Addr(), c.portB)
 	g, err := buildCallGraph("call-"+c.id, legA, legB, gw.cfg.Media.RTPTimeout, gw.log.With("call", c.id))
 	if err == nil {
+		gw.wireEvents(c, g)
 		err = runGraph(context.Background(), g, gw.sched)
 	}
 	if err != nil {
@@ -500,7 +504,7 @@ func (gw *Gateway) lateOffer(c *gwCall, offerB *sdp.Session, bSDP []byte) error 
 		return err
 	}
 	op := sdp.OfferParams{SessionID: c.sessA, Version: c.verA, Addr: gw.ports.Addr(), Port: c.portA,
-		Codecs: slices.Compact(append([]string{negB.Codec.Name}, gw.cfg.Codecs...)), PTime: 20 * time.Millisecond}
+		Codecs: slices.Compact(append([]string{negB.Codec.Name}, gw.cfg.Codecs...)), PTime: 20 * time.Millisecond, TelephoneEvent: true}
 	if gw.srtp != sdp.SRTPOff {
 		op.SRTP = gw.srtp
 		if op.Crypto, err = sdp.NewCrypto(sdp.DefaultSuites()...); err != nil {
@@ -541,6 +545,9 @@ func legFrom(n sdp.Negotiated, addr netip.Addr, port int) Leg {
 	l := Leg{Codec: n.Codec.Name, PT: n.Codec.PT, RecvPT: n.RecvPT, Local: netip.AddrPortFrom(addr, uint16(port)), Remote: n.Remote}
 	if n.SRTP != nil {
 		l.TxKey, l.RxKey, l.SRTPSuite = n.SRTP.LocalKey, n.SRTP.RemoteKey, n.SRTP.Suite
+	}
+	if n.TelephoneEvent != nil {
+		l.Events, l.EventPT, l.RecvEventPT = true, n.TelephoneEvent.PT, n.RecvEventPT
 	}
 	return l
 }
@@ -677,13 +684,27 @@ func (gw *Gateway) onInfo(req *sip.Request, tx sip.ServerTransaction) {
 		respond(tx, req, sip.StatusOK, "OK")
 		return
 	}
-	var target *sip.ContactHeader
-	var do func(context.Context, *sip.Request) (*sip.Response, error)
-	if fromA {
-		target, do = c.b.InviteResponse.Contact(), c.b.Do
-	} else {
-		target, do = c.a.InviteRequest.Contact(), c.a.Do
+	other := otherLeg(leg)
+	gw.mu.Lock()
+	to := c.legA
+	if other == "b" {
+		to = c.legB
 	}
+	gw.mu.Unlock()
+	ct := ""
+	if h := req.ContentType(); h != nil {
+		ct = h.Value()
+	}
+	if code, d, ok := parseDTMFInfo(ct, req.Body()); ok && to.Events {
+		// The other leg takes DTMF as telephone-events: convert.
+		if sink, ok := gw.element(c, other+"_tx").(*rtp.Sink); ok && sink.SendEvent(rtp.Event{Code: code, Volume: 10, Duration: d, End: true}) == nil {
+			respond(tx, req, sip.StatusOK, "OK")
+			gw.log.Debug("INFO DTMF sent as telephone-event", "call", c.id, "leg", other)
+			return
+		}
+	}
+	dl := c.dialog(other)
+	target, do := dl.target, dl.do
 	if target == nil {
 		respond(tx, req, sip.StatusInternalServerError, "No Contact For The Other Leg")
 		return
@@ -805,7 +826,7 @@ func (gw *Gateway) onReinvite(req *sip.Request, tx sip.ServerTransaction) {
 		codecs = slices.Compact(append(codecs, gw.cfg.Codecs...))
 	}
 	ap := sdp.AnswerParams{SessionID: sess, Version: ver, Addr: gw.ports.Addr(), Port: port, Codecs: codecs,
-		PTime: 20 * time.Millisecond, SRTP: gw.srtp}
+		PTime: 20 * time.Millisecond, SRTP: gw.srtp, TelephoneEvent: true}
 	if l.TxKey != "" {
 		ap.Key = func(string) (string, error) { return l.TxKey, nil } // keep our key for the dialog
 	}
@@ -814,7 +835,7 @@ func (gw *Gateway) onReinvite(req *sip.Request, tx sip.ServerTransaction) {
 		respond(tx, req, sip.StatusNotAcceptableHere, "Not Acceptable Here")
 		return
 	}
-	if neg.Codec.Name != l.Codec {
+	if nl := legFrom(neg, gw.ports.Addr(), port); nl.Codec != l.Codec || nl.Events != l.Events || nl.EventPT != l.EventPT || nl.RecvEventPT != l.RecvEventPT {
 		if err := gw.changeCodec(c, leg, neg); err != nil {
 			gw.log.Warn("codec change", "call", c.id, "err", err)
 			respond(tx, req, sip.StatusInternalServerError, "Codec Change Failed")
@@ -862,6 +883,7 @@ func (gw *Gateway) changeCodec(c *gwCall, leg string, neg sdp.Negotiated) error 
 	if err != nil {
 		return err
 	}
+	gw.wireEvents(c, g)
 	gw.mu.Lock()
 	c.g, c.legA, c.legB = g, legA, legB
 	gw.mu.Unlock()
@@ -896,7 +918,7 @@ func (gw *Gateway) forwardDirection(c *gwCall, from string, d sdp.Direction) {
 	}
 	gw.mu.Unlock()
 	op := sdp.OfferParams{SessionID: sess, Version: ver, Addr: gw.ports.Addr(), Port: port, Codecs: []string{l.Codec},
-		PTime: 20 * time.Millisecond, Direction: d}
+		PTime: 20 * time.Millisecond, Direction: d, TelephoneEvent: l.Events}
 	if l.TxKey != "" {
 		op.SRTP, op.Crypto = sdp.SRTPOptional, []sdp.Crypto{{Tag: 1, Suite: l.SRTPSuite, Key: l.TxKey}}
 	}
@@ -906,14 +928,8 @@ func (gw *Gateway) forwardDirection(c *gwCall, from string, d sdp.Direction) {
 		return
 	}
 	ours, _ := sdp.Parse(offer)
-	var target *sip.ContactHeader
-	var do func(context.Context, *sip.Request) (*sip.Response, error)
-	var write func(*sip.Request) error
-	if other == "b" {
-		target, do, write = c.b.InviteResponse.Contact(), c.b.Do, c.b.WriteRequest
-	} else {
-		target, do, write = c.a.InviteRequest.Contact(), c.a.Do, c.a.WriteRequest
-	}
+	dl := c.dialog(other)
+	target, do, write := dl.target, dl.do, dl.write
 	if target == nil {
 		return
 	}
@@ -993,7 +1009,7 @@ func (gw *Gateway) answerLocally(c *gwCall, offerA *sdp.Session) (answer []byte,
 	}
 	c.sessA, c.verA = rand.Uint64()>>1, 1
 	answer, neg, err := sdp.Answer(offerA, sdp.AnswerParams{SessionID: c.sessA, Version: c.verA, Addr: gw.ports.Addr(), Port: c.portA,
-		Codecs: gw.cfg.Codecs, PTime: 20 * time.Millisecond, SRTP: gw.srtp})
+		Codecs: gw.cfg.Codecs, PTime: 20 * time.Millisecond, SRTP: gw.srtp, TelephoneEvent: true})
 	if err != nil {
 		return nil, Leg{}, 0, sip.StatusNotAcceptableHere, "Not Acceptable Here", err
 	}
@@ -1097,8 +1113,9 @@ func (gw *Gateway) joinConference(c *gwCall, r *Route, groups []string, offerA *
 		return ps
 	}
 	profile := leg.profile()
+	_, revent := leg.eventPTs()
 	frag := &pipeline.Spec{Elements: []pipeline.ElementSpec{
-		{Name: n("rx"), Type: "rtp-src", Props: prop("listen", leg.Local.String(), "codec", leg.Codec, "pt", strconv.Itoa(int(leg.RecvPT)), "key", leg.RxKey, "profile", profile,
+		{Name: n("rx"), Type: "rtp-src", Props: prop("listen", leg.Local.String(), "codec", leg.Codec, "pt", strconv.Itoa(int(leg.RecvPT)), "event-pt", revent, "key", leg.RxKey, "profile", profile,
 			"timeout", gw.cfg.Media.RTPTimeout.String())},
 		{Name: n("jb"), Type: "jitter"},
 		{Name: n("dec"), Type: "decode"},

@@ -24,6 +24,19 @@ type Leg struct {
 	RxKey     string         // the peer's SDES key (we decrypt with it); "" for plain RTP
 	TxKey     string         // our SDES key; "" for plain RTP
 	SRTPSuite string         // crypto suite of both keys
+	// Events says RFC 4733 telephone-events were agreed: we send them with
+	// EventPT, the peer with RecvEventPT.
+	Events               bool
+	EventPT, RecvEventPT uint8
+}
+
+// eventPTs are the leg's telephone-event payload types as element
+// properties: -1 when events were not agreed.
+func (l Leg) eventPTs() (send, recv string) {
+	if !l.Events {
+		return "-1", "-1"
+	}
+	return strconv.Itoa(int(l.EventPT)), strconv.Itoa(int(l.RecvEventPT))
 }
 
 // rate is the PCM sample rate of the leg's codec.
@@ -60,13 +73,15 @@ func callVars(a, b Leg, rtpTimeout time.Duration) (map[string]string, error) {
 }
 
 // vars fills a call template's variables for this leg, each name prefixed:
-// local, remote, codec, pt, rpt, rx_key, tx_key and profile.
+// local, remote, codec, pt, rpt, event_pt, revent_pt, rx_key, tx_key and
+// profile.
 func (l Leg) vars(prefix string, v map[string]string) {
 	v[prefix+"local"] = l.Local.String()
 	v[prefix+"remote"] = l.remote()
 	v[prefix+"codec"] = l.Codec
 	v[prefix+"pt"] = strconv.Itoa(int(l.PT))
 	v[prefix+"rpt"] = strconv.Itoa(int(l.RecvPT))
+	v[prefix+"event_pt"], v[prefix+"revent_pt"] = l.eventPTs()
 	v[prefix+"rx_key"] = l.RxKey
 	v[prefix+"tx_key"] = l.TxKey
 	v[prefix+"profile"] = l.profile()
@@ -124,13 +139,14 @@ func phoneGraph(name string, l Leg, play, record string, loop bool, rtpTimeout t
 	if l.Remote.IsValid() {
 		remote = " remote=" + l.Remote.String()
 	}
-	line := fmt.Sprintf("%s ! encode codec=%s pt=%d ! rtp-sink name=tx via=rx%s%s", src, l.Codec, l.PT, remote, key(l.TxKey))
+	evTx, evRx := l.eventPTs()
+	line := fmt.Sprintf("%s ! encode codec=%s pt=%d ! rtp-sink name=tx via=rx event-pt=%s%s%s", src, l.Codec, l.PT, evTx, remote, key(l.TxKey))
 	sink := "null-sink"
 	if record != "" {
 		sink = "wav-sink name=rec path=" + graphs.Quote(record)
 	}
-	line += fmt.Sprintf("  rtp-src name=rx listen=%s codec=%s pt=%d timeout=%s%s ! jitter name=jb ! decode name=dec ! level name=heard ! %s",
-		l.Local, l.Codec, l.RecvPT, rtpTimeout, key(l.RxKey), sink)
+	line += fmt.Sprintf("  rtp-src name=rx listen=%s codec=%s pt=%d event-pt=%s timeout=%s%s ! jitter name=jb ! decode name=dec ! level name=heard ! %s",
+		l.Local, l.Codec, l.RecvPT, evRx, rtpTimeout, key(l.RxKey), sink)
 	spec, err := graphs.ParseLine(line)
 	if err != nil {
 		return nil, fmt.Errorf("phone graph: %w", err)

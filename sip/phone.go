@@ -16,6 +16,7 @@ import (
 	"github.com/emiago/sipgo"
 	"github.com/emiago/sipgo/sip"
 
+	"github.com/voxgraph/voxgraph/elements/rtp"
 	"github.com/voxgraph/voxgraph/pipeline"
 	"github.com/voxgraph/voxgraph/sip/sdp"
 )
@@ -36,6 +37,9 @@ type PhoneConfig struct {
 	Logger     *slog.Logger        // nil: slog.Default()
 	TLS        *tls.Config         // for calling sips: or ;transport=tls targets (nil: system roots)
 	Scheduler  *pipeline.Scheduler // shared scheduler; nil: the phone runs its own
+	// NoTelephoneEvent neither offers nor accepts RFC 4733 telephone-events:
+	// DTMF then goes by SIP INFO, like a phone that lacks them.
+	NoTelephoneEvent bool
 }
 
 // Phone is a SIP user agent with media: it places calls (Call) and answers
@@ -66,10 +70,15 @@ type Call struct {
 	port   int
 	hangup func(context.Context) error
 	dlgCtx context.Context
-	once   sync.Once
-	ending atomic.Bool // claimed by whoever ends the call first
-	done   chan struct{}
-	reason string
+	dialog any      // *sipgo.DialogClientSession or *sipgo.DialogServerSession
+	info   inDialog // for DTMF INFO
+
+	digitsMu sync.Mutex
+	digits   []rune // DTMF received, as events or INFO
+	once     sync.Once
+	ending   atomic.Bool // claimed by whoever ends the call first
+	done     chan struct{}
+	reason   string
 }
 
 // NewPhone starts a phone listening for SIP.
@@ -122,6 +131,7 @@ func NewPhone(cfg PhoneConfig) (*Phone, error) {
 		}
 	})
 	ep.srv.OnOptions(func(req *sip.Request, tx sip.ServerTransaction) { respond(tx, req, sip.StatusOK, "OK") })
+	ep.srv.OnRequest(sip.INFO, p.onInfo)
 	ep.start()
 	return p, nil
 }
@@ -159,7 +169,7 @@ func (p *Phone) Close() error {
 
 func (p *Phone) offerParams(port int) (sdp.OfferParams, error) {
 	op := sdp.OfferParams{SessionID: rand.Uint64() >> 1, Version: 1, Addr: p.ports.Addr(), Port: port,
-		Codecs: p.cfg.Codecs, PTime: 20 * time.Millisecond, Direction: sdp.SendRecv, SRTP: p.cfg.SRTP}
+		Codecs: p.cfg.Codecs, PTime: 20 * time.Millisecond, Direction: sdp.SendRecv, SRTP: p.cfg.SRTP, TelephoneEvent: !p.cfg.NoTelephoneEvent}
 	if p.cfg.SRTP != sdp.SRTPOff {
 		cr, err := sdp.NewCrypto(sdp.DefaultSuites()...)
 		if err != nil {
@@ -218,7 +228,7 @@ func (p *Phone) call(ctx context.Context, uri sip.Uri, port int) (*Call, error) 
 				dlg.Close()
 				return nil, err
 			}
-			c, err := p.startCall(neg, port, dlg.Context(), dlg.Bye, dlg.Close)
+			c, err := p.startCall(neg, port, dlg, inDialog{dlg.InviteResponse.Contact(), dlg.Do, dlg.WriteRequest}, dlg.Context(), dlg.Bye, dlg.Close)
 			if err != nil {
 				p.byeQuietly(dlg.Bye)
 				dlg.Close()
@@ -296,14 +306,14 @@ func (p *Phone) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		return
 	}
 	answer, neg, err := sdp.Answer(offer, sdp.AnswerParams{SessionID: rand.Uint64() >> 1, Version: 1, Addr: p.ports.Addr(), Port: port,
-		Codecs: p.cfg.Codecs, PTime: 20 * time.Millisecond, Direction: sdp.SendRecv, SRTP: p.cfg.SRTP})
+		Codecs: p.cfg.Codecs, PTime: 20 * time.Millisecond, Direction: sdp.SendRecv, SRTP: p.cfg.SRTP, TelephoneEvent: !p.cfg.NoTelephoneEvent})
 	if err != nil {
 		p.ports.Release(port)
 		dlg.Respond(sip.StatusNotAcceptableHere, "Not Acceptable Here", nil)
 		dlg.Close()
 		return
 	}
-	c, err := p.startCall(neg, port, dlg.Context(), dlg.Bye, dlg.Close)
+	c, err := p.startCall(neg, port, dlg, inDialog{req.Contact(), dlg.Do, dlg.WriteRequest}, dlg.Context(), dlg.Bye, dlg.Close)
 	if err != nil {
 		p.ports.Release(port)
 		dlg.Respond(sip.StatusInternalServerError, "Media Failure", nil)
@@ -322,20 +332,23 @@ func (p *Phone) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 }
 
 // startCall builds and starts the call's media and watches for its end.
-func (p *Phone) startCall(neg sdp.Negotiated, port int, dlgCtx context.Context, bye func(context.Context) error, closeDlg func() error) (*Call, error) {
-	leg := Leg{Codec: neg.Codec.Name, PT: neg.Codec.PT, RecvPT: neg.RecvPT,
-		Local: netip.AddrPortFrom(p.ports.Addr(), uint16(port)), Remote: neg.Remote}
-	if neg.SRTP != nil {
-		leg.TxKey, leg.RxKey, leg.SRTPSuite = neg.SRTP.LocalKey, neg.SRTP.RemoteKey, neg.SRTP.Suite
-	}
+func (p *Phone) startCall(neg sdp.Negotiated, port int, dialog any, info inDialog, dlgCtx context.Context, bye func(context.Context) error, closeDlg func() error) (*Call, error) {
+	leg := legFrom(neg, p.ports.Addr(), port)
 	g, err := phoneGraph("call", leg, p.cfg.Play, p.cfg.Record, p.cfg.Loop, p.cfg.RTPTimeout, p.log)
 	if err != nil {
 		return nil, err
 	}
+	c := &Call{Negotiated: neg, Graph: g, phone: p, port: port, dialog: dialog, info: info, dlgCtx: dlgCtx, done: make(chan struct{})}
+	if e, ok := g.Element("rx"); ok {
+		e.(*rtp.Src).OnEvent(func(ev rtp.Event) {
+			if ev.End {
+				c.addDigit(ev.Code)
+			}
+		})
+	}
 	if err := runGraph(context.Background(), g, p.sched); err != nil {
 		return nil, err
 	}
-	c := &Call{Negotiated: neg, Graph: g, phone: p, port: port, dlgCtx: dlgCtx, done: make(chan struct{})}
 	c.hangup = func(ctx context.Context) error {
 		err := bye(ctx)
 		closeDlg()
@@ -395,6 +408,94 @@ func (c *Call) Hangup(ctx context.Context) error {
 		return nil
 	}
 	return err
+}
+
+// SendDTMF sends digits (0-9, *, #, A-D) to the peer, each lasting d
+// (0: 160 ms): as RFC 4733 telephone-events when the call agreed them
+// (queued, sent one after the other in the media), otherwise as SIP INFO
+// (application/dtmf-relay), one at a time.
+func (c *Call) SendDTMF(ctx context.Context, digits string, d time.Duration) error {
+	if d <= 0 {
+		d = defaultDigitDuration
+	}
+	codes := make([]uint8, 0, len(digits))
+	for _, r := range digits {
+		code, ok := rtp.DigitEvent(r)
+		if !ok {
+			return fmt.Errorf("DTMF %q: %q is not a digit (0-9, *, #, A-D)", digits, r)
+		}
+		codes = append(codes, code)
+	}
+	if c.Negotiated.TelephoneEvent != nil {
+		e, _ := c.Graph.Element("tx")
+		for _, code := range codes {
+			if err := e.(*rtp.Sink).SendEvent(rtp.Event{Code: code, Volume: 10, Duration: d, End: true}); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if c.info.target == nil {
+		return errors.New("DTMF: the peer gave no Contact to send INFO to")
+	}
+	for _, code := range codes {
+		res, err := c.info.do(ctx, dtmfInfo(c.info.target.Address, code, d))
+		if err != nil {
+			return fmt.Errorf("DTMF INFO: %w", err)
+		}
+		if res.StatusCode >= 300 {
+			return fmt.Errorf("DTMF INFO: %d %s", res.StatusCode, res.Reason)
+		}
+	}
+	return nil
+}
+
+// Digits returns the DTMF digits received so far, as telephone-events or INFO.
+func (c *Call) Digits() string {
+	c.digitsMu.Lock()
+	defer c.digitsMu.Unlock()
+	return string(c.digits)
+}
+
+func (c *Call) addDigit(code uint8) {
+	if d, ok := rtp.EventDigit(code); ok {
+		c.digitsMu.Lock()
+		c.digits = append(c.digits, d)
+		c.digitsMu.Unlock()
+	}
+}
+
+// onInfo takes a DTMF INFO for one of the phone's calls.
+func (p *Phone) onInfo(req *sip.Request, tx sip.ServerTransaction) {
+	var dialog any
+	if d, err := p.ep.matchServer(req); err == nil {
+		dialog = d
+	} else if d, err := p.ep.dcli.MatchRequestDialog(req); err == nil {
+		dialog = d
+	}
+	var call *Call
+	p.mu.Lock()
+	for c := range p.calls {
+		if dialog != nil && c.dialog == dialog {
+			call = c
+		}
+	}
+	p.mu.Unlock()
+	if call == nil {
+		respond(tx, req, sip.StatusCallTransactionDoesNotExists, "Call/Transaction Does Not Exist")
+		return
+	}
+	ct := ""
+	if h := req.ContentType(); h != nil {
+		ct = h.Value()
+	}
+	code, _, ok := parseDTMFInfo(ct, req.Body())
+	if !ok {
+		respond(tx, req, sip.StatusUnsupportedMediaType, "Unsupported Media Type")
+		return
+	}
+	call.addDigit(code)
+	respond(tx, req, sip.StatusOK, "OK")
 }
 
 // Done is closed when the call has ended.

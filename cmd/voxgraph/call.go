@@ -26,6 +26,8 @@ func cmdCall(args []string, stdout, stderr io.Writer) int {
 	codecList := fs.String("codecs", "PCMU,PCMA", "codecs to offer, most preferred first")
 	listen := fs.String("listen", "127.0.0.1:0", "local SIP UDP address")
 	srtp := fs.String("srtp", "off", "SRTP: off, optional (offer SDES) or required")
+	dtmf := fs.String("dtmf", "", "DTMF digits (0-9, *, #, A-D) to send 1 s after the answer: RFC 4733 events if agreed, else SIP INFO")
+	noTE := fs.Bool("no-telephone-event", false, "do not offer RFC 4733 telephone-events (DTMF then goes by INFO)")
 	logLevel := fs.String("log-level", "warn", "log level: debug, info, warn, error")
 	pos, code, ok := parseInterspersed(fs, args, stdout)
 	if !ok {
@@ -47,7 +49,7 @@ func cmdCall(args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	phone, err := sip.NewPhone(sip.PhoneConfig{Listen: *listen, Codecs: strings.Split(*codecList, ","), SRTP: policy,
-		Play: *play, Record: *record, Logger: logger, UserAgent: "voxgraph-call"})
+		Play: *play, Record: *record, Logger: logger, UserAgent: "voxgraph-call", NoTelephoneEvent: *noTE})
 	if err != nil {
 		fmt.Fprintln(stderr, "voxgraph call:", err)
 		return exitError
@@ -63,16 +65,34 @@ func cmdCall(args []string, stdout, stderr io.Writer) int {
 		return exitError
 	}
 	fmt.Fprintf(stdout, "connected: %s\n", call.Negotiated)
-	select {
-	case <-time.After(*duration):
-	case <-call.Done():
-	case <-ctx.Done():
+	var dtmfAt <-chan time.Time
+	if *dtmf != "" {
+		dtmfAt = time.After(time.Second)
+	}
+	end := time.After(*duration)
+	for waiting := true; waiting; {
+		select {
+		case <-dtmfAt:
+			dtmfAt = nil
+			if err := call.SendDTMF(ctx, *dtmf, 0); err != nil {
+				fmt.Fprintln(stderr, "voxgraph call:", err)
+			}
+		case <-end:
+			waiting = false
+		case <-call.Done():
+			waiting = false
+		case <-ctx.Done():
+			waiting = false
+		}
 	}
 	stats := call.Graph.Stats()
 	hctx, hcancel := context.WithTimeout(context.Background(), 3*time.Second)
 	call.Hangup(hctx)
 	hcancel()
 	fmt.Fprintf(stdout, "call ended: %s\n", call.Reason())
+	if d := call.Digits(); d != "" {
+		fmt.Fprintf(stdout, "DTMF received: %s\n", d)
+	}
 	printStats(stdout, stats)
 	return exitOK
 }
