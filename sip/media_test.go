@@ -3,12 +3,12 @@ package sip
 import (
 	"context"
 	"log/slog"
-	"math"
 	"net/netip"
 	"path/filepath"
 	"testing"
 	"time"
 
+	"github.com/voxgraph/voxgraph/dsp/tone"
 	_ "github.com/voxgraph/voxgraph/elements"
 	"github.com/voxgraph/voxgraph/internal/graphtest"
 	"github.com/voxgraph/voxgraph/pipeline"
@@ -36,12 +36,7 @@ func allocate(t *testing.T, p *Ports) netip.AddrPort {
 func peakHz(pcm []int16, rate int) float64 {
 	best, bestP := 0.0, -1.0
 	for f := 100.0; f < float64(rate)/2; f += 10 {
-		c := 2 * math.Cos(2*math.Pi*f/float64(rate))
-		var s1, s2 float64
-		for _, x := range pcm {
-			s1, s2 = float64(x)+c*s1-s2, s1
-		}
-		if p := s1*s1 + s2*s2 - c*s1*s2; p > bestP {
+		if p := tone.Power(pcm, rate, f); p > bestP {
 			best, bestP = f, p
 		}
 	}

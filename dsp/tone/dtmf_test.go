@@ -36,7 +36,7 @@ func TestDTMFDetect(t *testing.T) {
 		NewGenerator(8000, []float64{low, high}, 8000).Fill(x)
 		byPower := append([]float64(nil), all...)
 		sort.Slice(byPower, func(i, j int) bool {
-			return goertzel(x, byPower[i], 8000) > goertzel(x, byPower[j], 8000)
+			return Power(x, 8000, byPower[i]) > Power(x, 8000, byPower[j])
 		})
 		top := []float64{min(byPower[0], byPower[1]), max(byPower[0], byPower[1])}
 		if top[0] != low || top[1] != high {

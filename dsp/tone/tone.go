@@ -1,5 +1,6 @@
 // Package tone generates sums of sine waves (test tones, DTMF, ringback)
-// as 16-bit PCM with continuous phase across calls.
+// as 16-bit PCM with continuous phase across calls, and measures the
+// power of a single frequency in 16-bit PCM (Power).
 package tone
 
 import "math"

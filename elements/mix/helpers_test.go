@@ -2,7 +2,6 @@ package mix_test
 
 import (
 	"fmt"
-	"math"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -170,20 +169,6 @@ func mixer(t testing.TB, g *pipeline.Graph, name string) *mix.Mixer {
 		t.Fatalf("no element %q", name)
 	}
 	return e.(*mix.Mixer)
-}
-
-// goertzel is the amplitude of frequency f in x.
-func goertzel(x []int16, f, rate float64) float64 {
-	w := 2 * math.Pi * f / rate
-	c := 2 * math.Cos(w)
-	var s1, s2 float64
-	for _, v := range x {
-		s0 := float64(v) + c*s1 - s2
-		s2, s1 = s1, s0
-	}
-	re := s1 - s2*math.Cos(w)
-	im := s2 * math.Sin(w)
-	return 2 * math.Hypot(re, im) / float64(len(x))
 }
 
 func counters(c mix.Counters) string {
