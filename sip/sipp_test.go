@@ -122,105 +122,80 @@ func (gw *Gateway) waitIdle(t *testing.T) {
 // against the gateway on both sides of calls.
 func TestSIPpScenarios(t *testing.T) {
 	bin := requireSIPp(t)
-	t.Run("basic call", func(t *testing.T) {
-		uas := startSIPp(t, bin, "-sn uas", "-m", "3")
-		gw := sippGateway(t, fmt.Sprintf("127.0.0.1:%d", uas.port))
-		uac := startSIPp(t, bin, "-sn uac", gw.Addr().String(), "-s", "service", "-m", "3", "-r", "3", "-d", "500")
-		uac.wait(t, "uac", 20*time.Second)
-		uas.wait(t, "uas", 10*time.Second)
-		gw.waitIdle(t)
-		if n := gw.Stats().Answered.Load(); n != 3 {
-			t.Fatalf("gateway answered %d calls, want 3", n)
-		}
-	})
-	t.Run("CANCEL before answer", func(t *testing.T) {
-		uas := startSIPp(t, bin, "uas_ring.xml", "-m", "2")
-		gw := sippGateway(t, fmt.Sprintf("127.0.0.1:%d", uas.port))
-		uac := startSIPp(t, bin, "uac_cancel.xml", gw.Addr().String(), "-s", "service", "-m", "2", "-r", "2")
-		uac.wait(t, "uac", 20*time.Second)
-		uas.wait(t, "uas", 10*time.Second)
-		gw.waitIdle(t)
-	})
-	t.Run("BYE from the callee", func(t *testing.T) {
-		uas := startSIPp(t, bin, "uas_bye.xml", "-m", "2")
-		gw := sippGateway(t, fmt.Sprintf("127.0.0.1:%d", uas.port))
-		uac := startSIPp(t, bin, "uac_wait_bye.xml", gw.Addr().String(), "-s", "service", "-m", "2", "-r", "2")
-		uac.wait(t, "uac", 20*time.Second)
-		uas.wait(t, "uas", 10*time.Second)
-		gw.waitIdle(t)
-	})
-	t.Run("unsupported codec gets 488", func(t *testing.T) {
-		gw := sippGateway(t, "127.0.0.1:9")
-		uac := startSIPp(t, bin, "uac_488.xml", gw.Addr().String(), "-s", "service", "-m", "2", "-r", "2")
-		uac.wait(t, "uac", 20*time.Second)
-		gw.waitIdle(t)
-	})
-	t.Run("re-INVITE hold and resume", func(t *testing.T) {
-		uas := startSIPp(t, bin, "uas_hold.xml", "-m", "2") // checks the hold is passed on
-		gw := sippGateway(t, fmt.Sprintf("127.0.0.1:%d", uas.port))
-		uac := startSIPp(t, bin, "uac_hold.xml", gw.Addr().String(), "-s", "service", "-m", "2", "-r", "2")
-		uac.wait(t, "uac", 20*time.Second)
-		uas.wait(t, "uas", 10*time.Second)
-		gw.waitIdle(t)
-	})
-	t.Run("REGISTER with digest", func(t *testing.T) {
-		gw := registrarGateway(t, "")
-		uac := startSIPp(t, bin, "uac_register.xml", gw.Addr().String(), "-au", "alice", "-ap", "wonderland", "-m", "2", "-r", "2")
-		uac.wait(t, "right password", 20*time.Second)
-		if _, ok := gw.reg.Lookup("alice"); !ok {
-			t.Fatal("alice is not registered after SIPp's REGISTER")
-		}
-		bad := startSIPp(t, bin, "uac_register_wrong.xml", gw.Addr().String(), "-au", "alice", "-ap", "nope", "-m", "1")
-		bad.wait(t, "wrong password", 20*time.Second)
-	})
-	t.Run("early media (183 with SDP)", func(t *testing.T) {
-		uas := startSIPp(t, bin, "uas_early.xml", "-m", "2")
-		gw := sippGateway(t, fmt.Sprintf("127.0.0.1:%d", uas.port))
-		uac := startSIPp(t, bin, "uac_early.xml", gw.Addr().String(), "-s", "service", "-m", "2", "-r", "2")
-		uac.wait(t, "uac", 20*time.Second)
-		uas.wait(t, "uas", 10*time.Second)
-		gw.waitIdle(t)
-	})
-	t.Run("late offer (INVITE without SDP)", func(t *testing.T) {
-		uas := startSIPp(t, bin, "-sn uas", "-m", "2")
-		gw := sippGateway(t, fmt.Sprintf("127.0.0.1:%d", uas.port))
-		uac := startSIPp(t, bin, "uac_late_offer.xml", gw.Addr().String(), "-s", "service", "-m", "2", "-r", "2")
-		uac.wait(t, "uac", 20*time.Second)
-		uas.wait(t, "uas", 10*time.Second)
-		gw.waitIdle(t)
-		if n := gw.Stats().Answered.Load(); n != 2 {
-			t.Fatalf("answered %d late-offer calls, want 2", n)
-		}
-	})
-	t.Run("INFO (DTMF) relayed", func(t *testing.T) {
-		uas := startSIPp(t, bin, "uas_info.xml", "-m", "2")
-		gw := sippGateway(t, fmt.Sprintf("127.0.0.1:%d", uas.port))
-		uac := startSIPp(t, bin, "uac_info.xml", gw.Addr().String(), "-s", "service", "-m", "2", "-r", "2")
-		uac.wait(t, "uac", 20*time.Second)
-		uas.wait(t, "uas", 10*time.Second)
-		gw.waitIdle(t)
-	})
-	t.Run("codec change by re-INVITE", func(t *testing.T) {
-		uas := startSIPp(t, bin, "-sn uas", "-m", "2")
-		gw := sippGateway(t, fmt.Sprintf("127.0.0.1:%d", uas.port))
-		uac := startSIPp(t, bin, "uac_codec_change.xml", gw.Addr().String(), "-s", "service", "-m", "2", "-r", "2")
-		uac.wait(t, "uac", 20*time.Second)
-		uas.wait(t, "uas", 10*time.Second)
-		gw.waitIdle(t)
-	})
-	t.Run("UPDATE hold and resume", func(t *testing.T) {
-		uas := startSIPp(t, bin, "uas_hold.xml", "-m", "2") // the hold reaches it as re-INVITEs
-		gw := sippGateway(t, fmt.Sprintf("127.0.0.1:%d", uas.port))
-		uac := startSIPp(t, bin, "uac_update.xml", gw.Addr().String(), "-s", "service", "-m", "2", "-r", "2")
-		uac.wait(t, "uac", 20*time.Second)
-		uas.wait(t, "uas", 10*time.Second)
-		gw.waitIdle(t)
-	})
-	t.Run("OPTIONS", func(t *testing.T) {
-		gw := sippGateway(t, "127.0.0.1:9")
-		uac := startSIPp(t, bin, "uac_options.xml", gw.Addr().String(), "-m", "3", "-r", "3")
-		uac.wait(t, "uac", 20*time.Second)
-	})
+	// svc is the UAC arguments of n calls at n per second to sip:service@.
+	svc := func(n int, more ...string) []string {
+		return append([]string{"-s", "service", "-m", strconv.Itoa(n), "-r", strconv.Itoa(n)}, more...)
+	}
+	tests := []struct {
+		name string
+		// uas is the scenario of the SIPp UAS the gateway forwards calls to
+		// ("-sn NAME" for a built-in one), "" for none (the gateway then
+		// forwards to the discard port); it takes uasCalls calls.
+		uas      string
+		uasCalls int
+		uac      string   // scenario of the SIPp UAC calling the gateway
+		uacArgs  []string // after the gateway's address
+		// registrar: the gateway is the registrar of registrarGateway
+		// instead of forwarding to the UAS.
+		registrar bool
+		idle      bool   // wait until the gateway has no call and no port left
+		answered  uint64 // calls the gateway must have answered, if not 0
+		// check, if not nil, runs further checks after the SIPp runs.
+		check func(t *testing.T, gw *Gateway)
+	}{
+		{name: "basic call", uas: "-sn uas", uasCalls: 3, uac: "-sn uac", uacArgs: svc(3, "-d", "500"), idle: true, answered: 3},
+		{name: "CANCEL before answer", uas: "uas_ring.xml", uasCalls: 2, uac: "uac_cancel.xml", uacArgs: svc(2), idle: true},
+		{name: "BYE from the callee", uas: "uas_bye.xml", uasCalls: 2, uac: "uac_wait_bye.xml", uacArgs: svc(2), idle: true},
+		{name: "unsupported codec gets 488", uac: "uac_488.xml", uacArgs: svc(2), idle: true},
+		// uas_hold.xml checks the hold is passed on.
+		{name: "re-INVITE hold and resume", uas: "uas_hold.xml", uasCalls: 2, uac: "uac_hold.xml", uacArgs: svc(2), idle: true},
+		{name: "REGISTER with digest", registrar: true, uac: "uac_register.xml", uacArgs: []string{"-au", "alice", "-ap", "wonderland", "-m", "2", "-r", "2"},
+			check: func(t *testing.T, gw *Gateway) {
+				if _, ok := gw.reg.Lookup("alice"); !ok {
+					t.Fatal("alice is not registered after SIPp's REGISTER")
+				}
+				bad := startSIPp(t, bin, "uac_register_wrong.xml", gw.Addr().String(), "-au", "alice", "-ap", "nope", "-m", "1")
+				bad.wait(t, "wrong password", 20*time.Second)
+			}},
+		{name: "early media (183 with SDP)", uas: "uas_early.xml", uasCalls: 2, uac: "uac_early.xml", uacArgs: svc(2), idle: true},
+		{name: "late offer (INVITE without SDP)", uas: "-sn uas", uasCalls: 2, uac: "uac_late_offer.xml", uacArgs: svc(2), idle: true, answered: 2},
+		{name: "INFO (DTMF) relayed", uas: "uas_info.xml", uasCalls: 2, uac: "uac_info.xml", uacArgs: svc(2), idle: true},
+		{name: "codec change by re-INVITE", uas: "-sn uas", uasCalls: 2, uac: "uac_codec_change.xml", uacArgs: svc(2), idle: true},
+		// The UPDATE hold reaches uas_hold.xml as re-INVITEs.
+		{name: "UPDATE hold and resume", uas: "uas_hold.xml", uasCalls: 2, uac: "uac_update.xml", uacArgs: svc(2), idle: true},
+		{name: "OPTIONS", uac: "uac_options.xml", uacArgs: []string{"-m", "3", "-r", "3"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var uas *sippProc
+			var gw *Gateway
+			switch {
+			case tt.registrar:
+				gw = registrarGateway(t, "")
+			case tt.uas != "":
+				uas = startSIPp(t, bin, tt.uas, "-m", strconv.Itoa(tt.uasCalls))
+				gw = sippGateway(t, fmt.Sprintf("127.0.0.1:%d", uas.port))
+			default:
+				gw = sippGateway(t, "127.0.0.1:9")
+			}
+			uac := startSIPp(t, bin, tt.uac, append([]string{gw.Addr().String()}, tt.uacArgs...)...)
+			uac.wait(t, "uac "+tt.uac, 20*time.Second)
+			if uas != nil {
+				uas.wait(t, "uas "+tt.uas, 10*time.Second)
+			}
+			if tt.idle {
+				gw.waitIdle(t)
+			}
+			if tt.answered != 0 {
+				if n := gw.Stats().Answered.Load(); n != tt.answered {
+					t.Fatalf("gateway answered %d calls, want %d", n, tt.answered)
+				}
+			}
+			if tt.check != nil {
+				tt.check(t, gw)
+			}
+		})
+	}
 }
 
 // TestSIPpLoad: 200 calls at 20 calls per second from SIPp through the
