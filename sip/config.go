@@ -30,6 +30,21 @@ type Config struct {
 	// Registrar enables REGISTER with digest authentication, routes to
 	// registered users, and authenticated calls to trunks.
 	Registrar *RegistrarConfig `yaml:"registrar"`
+	// SessionTimer configures RFC 4028 session timers.
+	SessionTimer SessionTimerConfig `yaml:"session_timer"`
+}
+
+// SessionTimerConfig configures RFC 4028 session timers: a call whose legs
+// stop refreshing the session (a peer that vanished without BYE) is hung up.
+type SessionTimerConfig struct {
+	// Expires is the session interval asked for on outgoing INVITEs and
+	// used on incoming ones that do not ask (default 30m).
+	Expires time.Duration `yaml:"expires"`
+	// MinSE is the smallest interval accepted: smaller requests get 422
+	// (default 90s, the RFC's minimum).
+	MinSE time.Duration `yaml:"min_se"`
+	// Disabled turns session timers off: Session-Expires is ignored.
+	Disabled bool `yaml:"disabled"`
 }
 
 // Listener is one SIP listening socket.
@@ -100,6 +115,15 @@ media:
 # Default codec preference for both legs. When the legs end up with
 # different codecs the call is transcoded.
 codecs: [PCMU, PCMA]
+
+# Session timers (RFC 4028): each leg's session is refreshed (by re-INVITE
+# or UPDATE) within the interval, or the call is hung up. expires is asked
+# for on outgoing INVITEs and used when a caller asks nothing; requests
+# below min_se get 422.
+session_timer:
+  expires: 30m
+  min_se: 90s
+  # disabled: true
 
 # REGISTER with digest authentication (SHA-256 and MD5). Registered users
 # can be called (registered: routes); callers to forward: routes must
@@ -175,6 +199,12 @@ func (c *Config) defaults() {
 	if c.UserAgent == "" {
 		c.UserAgent = "voxgraph"
 	}
+	if c.SessionTimer.Expires == 0 {
+		c.SessionTimer.Expires = 30 * time.Minute
+	}
+	if c.SessionTimer.MinSE == 0 {
+		c.SessionTimer.MinSE = 90 * time.Second
+	}
 }
 
 func (c *Config) check() error {
@@ -202,6 +232,9 @@ func (c *Config) check() error {
 	}
 	if c.Media.SRTP != "optional" && c.Media.SRTP != "required" {
 		errs = append(errs, fmt.Errorf("media.srtp %q: want optional or required", c.Media.SRTP))
+	}
+	if st := c.SessionTimer; st.MinSE < time.Second || st.Expires < st.MinSE {
+		errs = append(errs, fmt.Errorf("session_timer: expires %s and min_se %s: want min_se >= 1s and expires >= min_se", st.Expires, st.MinSE))
 	}
 	errs = append(errs, checkCodecs("codecs", c.Codecs)...)
 	for i := range c.Routes {

@@ -39,6 +39,8 @@ func TestConfigErrors(t *testing.T) {
 		{"routes: [{reject: 200}]", "want a 4xx"},
 		{"routes: [{request_uri: '(', reject: 404}]", "request_uri"},
 		{"lisen: []", "field lisen not found"},
+		{"session_timer: {expires: 60s, min_se: 90s}", "session_timer"},
+		{"session_timer: {min_se: 10ms}", "session_timer"},
 	}
 	for _, tc := range tests {
 		_, err := ParseConfig("gw.yaml", []byte(tc.yaml))

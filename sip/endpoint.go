@@ -213,8 +213,12 @@ func (e *endpoint) uri(user string) sip.Uri {
 }
 
 // respond answers a request outside a dialog.
-func respond(tx sip.ServerTransaction, req *sip.Request, code int, reason string) {
-	if err := tx.Respond(sip.NewResponseFromRequest(req, code, reason, nil)); err != nil {
+func respond(tx sip.ServerTransaction, req *sip.Request, code int, reason string, hdrs ...sip.Header) {
+	res := sip.NewResponseFromRequest(req, code, reason, nil)
+	for _, h := range hdrs {
+		res.AppendHeader(h)
+	}
+	if err := tx.Respond(res); err != nil {
 		_ = err // the transaction is gone; nothing more to tell
 	}
 }

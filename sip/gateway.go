@@ -46,6 +46,9 @@ type Gateway struct {
 // GatewayStats counts calls.
 type GatewayStats struct {
 	Calls, Answered, Failed, Rejected atomic.Uint64
+	// SessionRefreshes counts RFC 4028 refreshes: the gateway's own (as
+	// refresher) that succeeded and the peers' it accepted.
+	SessionRefreshes atomic.Uint64
 }
 
 // gwCall is one B2BUA call.
@@ -71,9 +74,18 @@ type gwCall struct {
 	answered bool          // leg A has our 200 OK (guarded by Gateway.mu)
 	infos    []pendingInfo // DTMF INFOs to send, in order (guarded by Gateway.mu)
 	infoBusy bool          // a goroutine is sending them
-	once     sync.Once
-	ended    chan struct{}
-	endCause string
+	// Session timers (RFC 4028): leg A's from its INVITE with the headers
+	// for our 200, leg B's from its 200; running timers per leg; the SDP we
+	// last sent each leg (a refresh by re-INVITE repeats it).
+	timerA     *sessionTimer
+	timerAHdrs []sip.Header
+	timerB     *sessionTimer
+	timers     map[string]*sessionTimer // guarded by Gateway.mu
+	sdp        map[string][]byte        // guarded by Gateway.mu
+	released   bool                     // guarded by Gateway.mu
+	once       sync.Once
+	ended      chan struct{}
+	endCause   string
 }
 
 // NewGateway starts listening as cfg says.
@@ -260,6 +272,12 @@ func (gw *Gateway) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 			return
 		}
 	}
+	timerA, timerAHdrs, code := gw.timerFromRequest(req)
+	if code != 0 {
+		gw.stats.Rejected.Add(1)
+		respond(tx, req, code, timerReason(code), timerAHdrs...)
+		return
+	}
 	// An INVITE without SDP is a late offer (RFC 3261 §13.2.1): we offer in
 	// our 200 and the caller answers in its ACK.
 	var offerA *sdp.Session
@@ -286,7 +304,7 @@ func (gw *Gateway) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		respond(tx, req, sip.StatusBadRequest, err.Error())
 		return
 	}
-	c := &gwCall{id: req.CallID().Value(), route: r.Name, a: a, ended: make(chan struct{}), started: time.Now()}
+	c := &gwCall{id: req.CallID().Value(), route: r.Name, a: a, ended: make(chan struct{}), started: time.Now(), timerA: timerA, timerAHdrs: timerAHdrs}
 	if offerA == nil {
 		c.ackSDP = make(chan []byte, 1)
 	}
@@ -309,6 +327,10 @@ func (gw *Gateway) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		return
 	}
 	gw.stats.Answered.Add(1)
+	gw.startTimer(c, "a", c.timerA)
+	if c.timerB != nil {
+		gw.startTimer(c, "b", c.timerB)
+	}
 	gw.wg.Add(1)
 	go gw.watch(c)
 }
@@ -350,6 +372,7 @@ func (gw *Gateway) connect(c *gwCall, req *sip.Request, tx sip.ServerTransaction
 		return sip.StatusInternalServerError, "Server Error", err
 	}
 	offerBSess, _ := sdp.Parse(offerB)
+	gw.setSDP(c, "b", offerB)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	gw.mu.Lock()
@@ -365,7 +388,7 @@ func (gw *Gateway) connect(c *gwCall, req *sip.Request, tx sip.ServerTransaction
 		case <-ctx.Done():
 		}
 	}()
-	hdrs := []sip.Header{sip.NewHeader("Content-Type", "application/sdp")}
+	hdrs := append([]sip.Header{sip.NewHeader("Content-Type", "application/sdp")}, gw.timerHeaders()...)
 	if mf := req.MaxForwards(); mf != nil {
 		hdrs = append(hdrs, sip.NewHeader("Max-Forwards", strconv.Itoa(int(mf.Val())-1)))
 	}
@@ -411,6 +434,7 @@ func (gw *Gateway) connect(c *gwCall, req *sip.Request, tx sip.ServerTransaction
 	if err := b.Ack(ctx); err != nil {
 		return sip.StatusServiceUnavailable, "Target Failed", err
 	}
+	c.timerB = gw.timerFromResponse(b.InviteResponse)
 	final := b.InviteResponse.Body()
 	if c.g != nil { // early media: keep it unless the answer moved leg B
 		if n, err := negotiateB(offerBSess, final); err != nil || n.Codec.Name != c.legB.Codec || n.Remote != c.legB.Remote {
@@ -439,7 +463,7 @@ func (gw *Gateway) connect(c *gwCall, req *sip.Request, tx sip.ServerTransaction
 			return sip.StatusNotAcceptableHere, "Target Answered Badly", err
 		}
 	}
-	if err := c.a.RespondSDP(answerA); err != nil {
+	if err := gw.answerA(c, answerA); err != nil {
 		gw.bye(b.Bye)
 		return sip.StatusInternalServerError, "Answer Failed", err
 	}
@@ -449,6 +473,17 @@ func (gw *Gateway) connect(c *gwCall, req *sip.Request, tx sip.ServerTransaction
 	gw.log.Info("call connected", "call", c.id, "route", r.Name, "target", target, "a", c.legA.Codec, "b", c.legB.Codec,
 		"transcoding", c.legA.Codec != c.legB.Codec)
 	return 0, "", nil
+}
+
+// answerA sends leg A our 200 with body (an SDP answer, or an offer for
+// a late-offer call) and the session-timer headers its INVITE settled.
+func (gw *Gateway) answerA(c *gwCall, body []byte) error {
+	gw.setSDP(c, "a", body)
+	res := sip.NewSDPResponseFromRequest(c.a.InviteRequest, body)
+	for _, h := range c.timerAHdrs {
+		res.AppendHeader(h)
+	}
+	return c.a.WriteResponse(res)
 }
 
 // negotiateB checks leg B's SDP answer against our offer.
@@ -519,7 +554,7 @@ func (gw *Gateway) lateOffer(c *gwCall, offerB *sdp.Session, bSDP []byte) error 
 	if err != nil {
 		return err
 	}
-	if err := c.a.RespondSDP(offer); err != nil {
+	if err := gw.answerA(c, offer); err != nil {
 		return err
 	}
 	var body []byte
@@ -644,6 +679,7 @@ func (gw *Gateway) bye(f func(context.Context) error) {
 // release frees everything the call holds, once.
 func (gw *Gateway) release(c *gwCall, cause string) {
 	c.once.Do(func() {
+		gw.stopTimers(c)
 		c.endCause = cause
 		switch {
 		case c.leave != nil:
@@ -797,7 +833,21 @@ func (gw *Gateway) onReinvite(req *sip.Request, tx sip.ServerTransaction) {
 		return
 	}
 	if len(req.Body()) == 0 && req.Method == sip.UPDATE {
-		respond(tx, req, sip.StatusOK, "OK") // a session refresh (RFC 4028) changes nothing here
+		// A session refresh (RFC 4028): no change to the media.
+		st, hdrs, code := gw.timerFromRequest(req)
+		if code != 0 {
+			respond(tx, req, code, timerReason(code), hdrs...)
+			return
+		}
+		if err := respondTimer(tx, req, nil, hdrs, nil); err == nil {
+			gw.stats.SessionRefreshes.Add(1)
+			gw.startTimer(c, leg, st)
+		}
+		return
+	}
+	st, stHdrs, code := gw.timerFromRequest(req)
+	if code != 0 {
+		respond(tx, req, code, timerReason(code), stHdrs...)
 		return
 	}
 	offer, err := sdp.Parse(req.Body())
@@ -848,11 +898,11 @@ func (gw *Gateway) onReinvite(req *sip.Request, tx sip.ServerTransaction) {
 	if sink, ok := gw.element(c, leg+"_tx").(interface{ SetMuted(bool) }); ok {
 		sink.SetMuted(!neg.Direction.Sends())
 	}
-	res := sip.NewSDPResponseFromRequest(req, answer)
-	res.AppendHeader(&sip.ContactHeader{Address: gw.ep.contact.Address})
-	if err := tx.Respond(res); err != nil {
+	gw.setSDP(c, leg, answer)
+	if err := respondTimer(tx, req, answer, stHdrs, &sip.ContactHeader{Address: gw.ep.contact.Address}); err != nil {
 		gw.log.Debug("re-INVITE answer", "err", err)
 	}
+	gw.startTimer(c, leg, st)
 	gw.log.Info("re-INVITE", "call", c.id, "leg", leg, "direction", neg.Direction.String(), "hold", offer.IsHold())
 	// Pass the hold (or resume) on: the other leg is re-invited with what
 	// this leg asked for, so it stops sending while held and plays what the
@@ -928,6 +978,7 @@ func (gw *Gateway) forwardDirection(c *gwCall, from string, d sdp.Direction) {
 		return
 	}
 	ours, _ := sdp.Parse(offer)
+	gw.setSDP(c, other, offer)
 	dl := c.dialog(other)
 	target, do, write := dl.target, dl.do, dl.write
 	if target == nil {
@@ -1047,7 +1098,7 @@ func (gw *Gateway) answerApp(c *gwCall, r *Route, groups []string, offerA *sdp.S
 	gw.mu.Lock()
 	c.g, c.legA = g, leg
 	gw.mu.Unlock()
-	if err := c.a.RespondSDP(answer); err != nil {
+	if err := gw.answerA(c, answer); err != nil {
 		return sip.StatusInternalServerError, "Answer Failed", err
 	}
 	gw.mu.Lock()
@@ -1156,7 +1207,7 @@ func (gw *Gateway) joinConference(c *gwCall, r *Route, groups []string, offerA *
 	// ACK, whose handler takes the lock.
 	gw.mu.Unlock()
 	locked = false
-	if err := c.a.RespondSDP(answer); err != nil {
+	if err := gw.answerA(c, answer); err != nil {
 		return sip.StatusInternalServerError, "Answer Failed", err
 	}
 	gw.mu.Lock()

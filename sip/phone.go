@@ -73,6 +73,9 @@ type Call struct {
 	dialog any      // *sipgo.DialogClientSession or *sipgo.DialogServerSession
 	info   inDialog // for DTMF INFO
 
+	sdpSession, sdpVersion uint64 // o= of our SDP (version guarded by the SIP handler's serial use)
+	txKey                  func(string) (string, error)
+
 	digitsMu sync.Mutex
 	digits   []rune // DTMF received, as events or INFO
 	once     sync.Once
@@ -132,6 +135,7 @@ func NewPhone(cfg PhoneConfig) (*Phone, error) {
 	})
 	ep.srv.OnOptions(func(req *sip.Request, tx sip.ServerTransaction) { respond(tx, req, sip.StatusOK, "OK") })
 	ep.srv.OnRequest(sip.INFO, p.onInfo)
+	ep.srv.OnRequest(sip.UPDATE, p.onRefresh)
 	ep.start()
 	return p, nil
 }
@@ -228,7 +232,7 @@ func (p *Phone) call(ctx context.Context, uri sip.Uri, port int) (*Call, error) 
 				dlg.Close()
 				return nil, err
 			}
-			c, err := p.startCall(neg, port, dlg, inDialog{dlg.InviteResponse.Contact(), dlg.Do, dlg.WriteRequest}, dlg.Context(), dlg.Bye, dlg.Close)
+			c, err := p.startCall(neg, port, op.SessionID, dlg, inDialog{dlg.InviteResponse.Contact(), dlg.Do, dlg.WriteRequest}, dlg.Context(), dlg.Bye, dlg.Close)
 			if err != nil {
 				p.byeQuietly(dlg.Bye)
 				dlg.Close()
@@ -288,6 +292,10 @@ func (p *Phone) byeQuietly(bye func(context.Context) error) {
 
 // onInvite answers an incoming call.
 func (p *Phone) onInvite(req *sip.Request, tx sip.ServerTransaction) {
+	if to := req.To(); to != nil && to.Params.Has("tag") {
+		p.onRefresh(req, tx) // in-dialog: never a new call
+		return
+	}
 	dlg, err := p.ep.readInvite(req, tx)
 	if err != nil {
 		respond(tx, req, sip.StatusBadRequest, err.Error())
@@ -305,7 +313,8 @@ func (p *Phone) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		dlg.Close()
 		return
 	}
-	answer, neg, err := sdp.Answer(offer, sdp.AnswerParams{SessionID: rand.Uint64() >> 1, Version: 1, Addr: p.ports.Addr(), Port: port,
+	sid := rand.Uint64() >> 1
+	answer, neg, err := sdp.Answer(offer, sdp.AnswerParams{SessionID: sid, Version: 1, Addr: p.ports.Addr(), Port: port,
 		Codecs: p.cfg.Codecs, PTime: 20 * time.Millisecond, Direction: sdp.SendRecv, SRTP: p.cfg.SRTP, TelephoneEvent: !p.cfg.NoTelephoneEvent})
 	if err != nil {
 		p.ports.Release(port)
@@ -313,7 +322,7 @@ func (p *Phone) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		dlg.Close()
 		return
 	}
-	c, err := p.startCall(neg, port, dlg, inDialog{req.Contact(), dlg.Do, dlg.WriteRequest}, dlg.Context(), dlg.Bye, dlg.Close)
+	c, err := p.startCall(neg, port, sid, dlg, inDialog{req.Contact(), dlg.Do, dlg.WriteRequest}, dlg.Context(), dlg.Bye, dlg.Close)
 	if err != nil {
 		p.ports.Release(port)
 		dlg.Respond(sip.StatusInternalServerError, "Media Failure", nil)
@@ -332,13 +341,18 @@ func (p *Phone) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 }
 
 // startCall builds and starts the call's media and watches for its end.
-func (p *Phone) startCall(neg sdp.Negotiated, port int, dialog any, info inDialog, dlgCtx context.Context, bye func(context.Context) error, closeDlg func() error) (*Call, error) {
+func (p *Phone) startCall(neg sdp.Negotiated, port int, sessionID uint64, dialog any, info inDialog, dlgCtx context.Context, bye func(context.Context) error, closeDlg func() error) (*Call, error) {
 	leg := legFrom(neg, p.ports.Addr(), port)
 	g, err := phoneGraph("call", leg, p.cfg.Play, p.cfg.Record, p.cfg.Loop, p.cfg.RTPTimeout, p.log)
 	if err != nil {
 		return nil, err
 	}
-	c := &Call{Negotiated: neg, Graph: g, phone: p, port: port, dialog: dialog, info: info, dlgCtx: dlgCtx, done: make(chan struct{})}
+	c := &Call{Negotiated: neg, Graph: g, phone: p, port: port, dialog: dialog, info: info, dlgCtx: dlgCtx, done: make(chan struct{}),
+		sdpSession: sessionID, sdpVersion: 1}
+	if neg.SRTP != nil {
+		key := neg.SRTP.LocalKey
+		c.txKey = func(string) (string, error) { return key, nil }
+	}
 	if e, ok := g.Element("rx"); ok {
 		e.(*rtp.Src).OnEvent(func(ev rtp.Event) {
 			if ev.End {
@@ -465,22 +479,63 @@ func (c *Call) addDigit(code uint8) {
 	}
 }
 
-// onInfo takes a DTMF INFO for one of the phone's calls.
-func (p *Phone) onInfo(req *sip.Request, tx sip.ServerTransaction) {
+// callOf finds the call an in-dialog request belongs to, or nil.
+func (p *Phone) callOf(req *sip.Request) *Call {
 	var dialog any
 	if d, err := p.ep.matchServer(req); err == nil {
 		dialog = d
 	} else if d, err := p.ep.dcli.MatchRequestDialog(req); err == nil {
 		dialog = d
 	}
-	var call *Call
+	if dialog == nil {
+		return nil
+	}
 	p.mu.Lock()
+	defer p.mu.Unlock()
 	for c := range p.calls {
-		if dialog != nil && c.dialog == dialog {
-			call = c
+		if c.dialog == dialog {
+			return c
 		}
 	}
-	p.mu.Unlock()
+	return nil
+}
+
+// onRefresh answers an in-dialog re-INVITE or UPDATE (a session refresh,
+// RFC 4028, or a peer's new offer): the phone keeps its media as it is and
+// answers an offer with its codec at the same address.
+func (p *Phone) onRefresh(req *sip.Request, tx sip.ServerTransaction) {
+	c := p.callOf(req)
+	if c == nil {
+		respond(tx, req, sip.StatusCallTransactionDoesNotExists, "Call/Transaction Does Not Exist")
+		return
+	}
+	var hdrs []sip.Header
+	if v := header(req, "Session-Expires", "x"); v != "" {
+		hdrs = append(hdrs, sip.NewHeader("Session-Expires", v)) // the requester's terms
+	}
+	if len(req.Body()) == 0 {
+		respondTimer(tx, req, nil, hdrs, nil)
+		return
+	}
+	offer, err := sdp.Parse(req.Body())
+	if err != nil {
+		respond(tx, req, sip.StatusNotAcceptableHere, "Not Acceptable Here")
+		return
+	}
+	c.sdpVersion++
+	answer, _, err := sdp.Answer(offer, sdp.AnswerParams{SessionID: c.sdpSession, Version: c.sdpVersion, Addr: p.ports.Addr(), Port: c.port,
+		Codecs: []string{c.Negotiated.Codec.Name}, PTime: 20 * time.Millisecond, Direction: sdp.SendRecv, SRTP: p.cfg.SRTP,
+		TelephoneEvent: c.Negotiated.TelephoneEvent != nil, Key: c.txKey})
+	if err != nil {
+		respond(tx, req, sip.StatusNotAcceptableHere, "Not Acceptable Here")
+		return
+	}
+	respondTimer(tx, req, answer, hdrs, &sip.ContactHeader{Address: p.ep.contact.Address})
+}
+
+// onInfo takes a DTMF INFO for one of the phone's calls.
+func (p *Phone) onInfo(req *sip.Request, tx sip.ServerTransaction) {
+	call := p.callOf(req)
 	if call == nil {
 		respond(tx, req, sip.StatusCallTransactionDoesNotExists, "Call/Transaction Does Not Exist")
 		return

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -100,8 +101,9 @@ func indexOf(s []string, v string) int {
 	return -1
 }
 
-// sippGateway starts a gateway routing sip:service@… to target (ip:port).
-func sippGateway(t *testing.T, target string) *Gateway {
+// sippGateway starts a gateway routing sip:service@… to target (ip:port),
+// with more configuration lines if given.
+func sippGateway(t *testing.T, target string, more ...string) *Gateway {
 	t.Helper()
 	return startGateway(t, fmt.Sprintf(`
 listen: [{transport: udp, addr: "127.0.0.1:0"}]
@@ -110,8 +112,13 @@ codecs: [PCMU, PCMA]
 routes:
   - {name: sipp, request_uri: '^sip:service@', forward: 'sip:service@%s', open: true}
   - {name: rest, reject: 404}
-`, target))
+`, target)+strings.Join(more, "\n"))
 }
+
+// shortTimers makes session timers testable: a 2 s interval (RFC 4028's
+// 90 s minimum would make each scenario last minutes).
+const shortTimers = "session_timer: {expires: 2s, min_se: 2s}"
+
 
 func (gw *Gateway) waitIdle(t *testing.T) {
 	t.Helper()
@@ -138,6 +145,7 @@ func TestSIPpScenarios(t *testing.T) {
 		// registrar: the gateway is the registrar of registrarGateway
 		// instead of forwarding to the UAS.
 		registrar bool
+		config    string // more gateway configuration
 		idle      bool   // wait until the gateway has no call and no port left
 		answered  uint64 // calls the gateway must have answered, if not 0
 		// check, if not nil, runs further checks after the SIPp runs.
@@ -164,6 +172,19 @@ func TestSIPpScenarios(t *testing.T) {
 		// The UPDATE hold reaches uas_hold.xml as re-INVITEs.
 		{name: "UPDATE hold and resume", uas: "uas_hold.xml", uasCalls: 2, uac: "uac_update.xml", uacArgs: svc(2), idle: true},
 		{name: "OPTIONS", uac: "uac_options.xml", uacArgs: []string{"-m", "3", "-r", "3"}},
+		// Session timers (RFC 4028) on a 2 s interval: the caller refreshes
+		// leg A by UPDATE (the 3 s calls outlive the interval), the gateway
+		// refreshes leg B where uas_timer.xml made it the refresher.
+		{name: "session timer refreshed on both legs", uas: "uas_timer.xml", uasCalls: 2, uac: "uac_timer.xml", uacArgs: svc(2), config: shortTimers,
+			idle: true, answered: 2, check: func(t *testing.T, gw *Gateway) {
+				// 2 calls × (2 UPDATEs from the caller + 2 or 3 by the gateway on leg B).
+				if n := gw.Stats().SessionRefreshes.Load(); n < 8 {
+					t.Fatalf("%d session refreshes, want at least 8", n)
+				}
+			}},
+		{name: "session timer expires without refresh", uas: "-sn uas", uasCalls: 2, uac: "uac_timer_expire.xml", uacArgs: svc(2), config: shortTimers,
+			idle: true, answered: 2},
+		{name: "session interval below Min-SE gets 422", uac: "uac_timer_422.xml", uacArgs: svc(2), config: shortTimers, idle: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -174,9 +195,9 @@ func TestSIPpScenarios(t *testing.T) {
 				gw = registrarGateway(t, "")
 			case tt.uas != "":
 				uas = startSIPp(t, bin, tt.uas, "-m", strconv.Itoa(tt.uasCalls))
-				gw = sippGateway(t, fmt.Sprintf("127.0.0.1:%d", uas.port))
+				gw = sippGateway(t, fmt.Sprintf("127.0.0.1:%d", uas.port), tt.config)
 			default:
-				gw = sippGateway(t, "127.0.0.1:9")
+				gw = sippGateway(t, "127.0.0.1:9", tt.config)
 			}
 			uac := startSIPp(t, bin, tt.uac, append([]string{gw.Addr().String()}, tt.uacArgs...)...)
 			uac.wait(t, "uac "+tt.uac, 20*time.Second)
