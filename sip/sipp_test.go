@@ -119,7 +119,6 @@ routes:
 // 90 s minimum would make each scenario last minutes).
 const shortTimers = "session_timer: {expires: 2s, min_se: 2s}"
 
-
 func (gw *Gateway) waitIdle(t *testing.T) {
 	t.Helper()
 	waitFor(t, "gateway idle (no calls, no ports)", func() bool { return gw.ActiveCalls() == 0 && gw.PortsInUse() == 0 })
