@@ -89,18 +89,6 @@ type inDialog struct {
 	write  func(*sip.Request) error
 }
 
-// dialog returns leg's ("a" or "b") dialog; target is nil for a leg that
-// does not exist (calls answered by the gateway have no leg B).
-func (c *gwCall) dialog(leg string) inDialog {
-	if leg == "a" {
-		return inDialog{c.a.InviteRequest.Contact(), c.a.Do, c.a.WriteRequest}
-	}
-	if c.b == nil {
-		return inDialog{}
-	}
-	return inDialog{c.b.InviteResponse.Contact(), c.b.Do, c.b.WriteRequest}
-}
-
 func otherLeg(leg string) string {
 	if leg == "a" {
 		return "b"
@@ -179,7 +167,7 @@ func (gw *Gateway) queueInfo(c *gwCall, leg string, code uint8, d time.Duration)
 }
 
 func (gw *Gateway) sendInfo(c *gwCall, p pendingInfo) {
-	dl := c.dialog(p.leg)
+	dl := gw.session(c, p.leg).in()
 	if dl.target == nil {
 		return
 	}

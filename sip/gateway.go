@@ -49,14 +49,20 @@ type GatewayStats struct {
 	// SessionRefreshes counts RFC 4028 refreshes: the gateway's own (as
 	// refresher) that succeeded and the peers' it accepted.
 	SessionRefreshes atomic.Uint64
+	// Transfers counts completed blind transfers (REFER).
+	Transfers atomic.Uint64
 }
 
 // gwCall is one B2BUA call.
 type gwCall struct {
 	id       string
 	route    string
-	a        *sipgo.DialogServerSession
-	b        *sipgo.DialogClientSession
+	a        *sipgo.DialogServerSession // the caller's dialog, for setting the call up
+	b        *sipgo.DialogClientSession // the callee's; nil for calls answered here
+	// sa and sb are the legs' dialogs (guarded by mu): the caller's and the
+	// callee's until a blind transfer replaces one; swapped tells watch.
+	sa, sb  legSession
+	swapped chan struct{}
 	g        *pipeline.Graph
 	portA    int
 	portB    int
@@ -83,6 +89,9 @@ type gwCall struct {
 	timers     map[string]*sessionTimer // guarded by Gateway.mu
 	sdp        map[string][]byte        // guarded by Gateway.mu
 	released   bool                     // guarded by Gateway.mu
+	// transferFrom is the leg ("a" or "b") whose REFER is being carried
+	// out, "" for none (guarded by Gateway.mu).
+	transferFrom string
 	once       sync.Once
 	ended      chan struct{}
 	endCause   string
@@ -127,8 +136,8 @@ func NewGateway(cfg *Config, log *slog.Logger) (*Gateway, error) {
 		return nil, err
 	}
 	gw := &Gateway{cfg: cfg, ep: ep, ports: ports, srtp: policy, log: log, calls: map[*gwCall]bool{}, rooms: map[string]*room{}}
-	allow := "INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, UPDATE"
-	unsupported := []sip.RequestMethod{sip.SUBSCRIBE, sip.NOTIFY, sip.PUBLISH, sip.MESSAGE, sip.REFER, sip.PRACK}
+	allow := "INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, UPDATE, REFER"
+	unsupported := []sip.RequestMethod{sip.SUBSCRIBE, sip.NOTIFY, sip.PUBLISH, sip.MESSAGE, sip.PRACK}
 	if cfg.Registrar != nil {
 		if gw.reg, err = NewRegistrar(*cfg.Registrar); err != nil {
 			ep.Close()
@@ -145,6 +154,7 @@ func NewGateway(cfg *Config, log *slog.Logger) (*Gateway, error) {
 	ep.srv.OnAck(gw.safe(gw.onAck))
 	ep.srv.OnBye(gw.safe(gw.onBye))
 	ep.srv.OnRequest(sip.INFO, gw.safe(gw.onInfo))
+	ep.srv.OnRequest(sip.REFER, gw.safe(gw.onRefer))
 	ep.srv.OnRequest(sip.UPDATE, gw.safe(gw.onReinvite)) // RFC 3311: offer/answer without ACK
 	ep.srv.OnOptions(gw.safe(func(req *sip.Request, tx sip.ServerTransaction) {
 		res := sip.NewResponseFromRequest(req, sip.StatusOK, "OK", nil)
@@ -233,13 +243,37 @@ func (gw *Gateway) route(req *sip.Request, source string) (*Route, []string) {
 	if t := req.To(); t != nil {
 		to = t.Address.String()
 	}
+	return gw.routeFor(req.Recipient.String(), from, to, source)
+}
+
+// routeFor returns the first route matching a request URI, From and To
+// URIs and the sender's ip:port, with the request URI's groups.
+func (gw *Gateway) routeFor(ruri, from, to, source string) (*Route, []string) {
 	for i := range gw.cfg.Routes {
 		r := &gw.cfg.Routes[i]
-		if groups, ok := r.Match(req.Recipient.String(), from, to, source); ok {
+		if groups, ok := r.Match(ruri, from, to, source); ok {
 			return r, groups
 		}
 	}
 	return nil, nil
+}
+
+// target resolves where a forward or registered route sends a call.
+func (gw *Gateway) target(r *Route, groups []string) (sip.Uri, int, string, error) {
+	var uri sip.Uri
+	if r.Registered != "" {
+		user := r.User(groups)
+		contact, ok := gw.reg.Lookup(user)
+		if !ok {
+			return uri, sip.StatusTemporarilyUnavailable, "Not Registered", fmt.Errorf("route %s: %q is not registered", r.Name, user)
+		}
+		return contact, 0, "", nil
+	}
+	target := r.Target(groups)
+	if err := sip.ParseUri(target, &uri); err != nil {
+		return uri, sip.StatusInternalServerError, "Bad Route Target", fmt.Errorf("route %s target %q: %w", r.Name, target, err)
+	}
+	return uri, 0, "", nil
 }
 
 func (gw *Gateway) onInvite(req *sip.Request, tx sip.ServerTransaction) {
@@ -304,7 +338,8 @@ func (gw *Gateway) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		respond(tx, req, sip.StatusBadRequest, err.Error())
 		return
 	}
-	c := &gwCall{id: req.CallID().Value(), route: r.Name, a: a, ended: make(chan struct{}), started: time.Now(), timerA: timerA, timerAHdrs: timerAHdrs}
+	c := &gwCall{id: req.CallID().Value(), route: r.Name, a: a, sa: legSession{srv: a}, swapped: make(chan struct{}, 1),
+		ended: make(chan struct{}), started: time.Now(), timerA: timerA, timerAHdrs: timerAHdrs}
 	if offerA == nil {
 		c.ackSDP = make(chan []byte, 1)
 	}
@@ -350,21 +385,11 @@ func (gw *Gateway) connect(c *gwCall, req *sip.Request, tx sip.ServerTransaction
 		prefs = r.Codecs
 	}
 	// Leg B: a registered user's contact, or the route's target.
-	var uri sip.Uri
-	var target string
-	if r.Registered != "" {
-		user := r.User(groups)
-		contact, ok := gw.reg.Lookup(user)
-		if !ok {
-			return sip.StatusTemporarilyUnavailable, "Not Registered", fmt.Errorf("route %s: %q is not registered", r.Name, user)
-		}
-		uri, target = contact, contact.String()
-	} else {
-		target = r.Target(groups)
-		if err := sip.ParseUri(target, &uri); err != nil {
-			return sip.StatusInternalServerError, "Bad Route Target", fmt.Errorf("route %s target %q: %w", r.Name, target, err)
-		}
+	uri, code, reason, err := gw.target(r, groups)
+	if err != nil {
+		return code, reason, err
 	}
+	target := uri.String()
 	c.sessA, c.verA, c.sessB, c.verB = rand.Uint64()>>1, 1, rand.Uint64()>>1, 1
 	offerB, err := sdp.BuildOffer(sdp.OfferParams{SessionID: c.sessB, Version: c.verB, Addr: gw.ports.Addr(), Port: c.portB,
 		Codecs: prefs, PTime: 20 * time.Millisecond, TelephoneEvent: true})
@@ -396,7 +421,9 @@ func (gw *Gateway) connect(c *gwCall, req *sip.Request, tx sip.ServerTransaction
 	if err != nil {
 		return sip.StatusServiceUnavailable, "Target Unreachable", err
 	}
-	c.b = b
+	gw.mu.Lock()
+	c.b, c.sb = b, legSession{cli: b}
+	gw.mu.Unlock()
 	// Early media: on the first 183 with SDP the call's media is set up and
 	// the caller gets 183 with our answer, so a trunk's ringback or
 	// announcement reaches it before the answer. Ringing without SDP is
@@ -590,10 +617,6 @@ func legFrom(n sdp.Negotiated, addr netip.Addr, port int) Leg {
 // watch ends the call when either leg hangs up or the media stops.
 func (gw *Gateway) watch(c *gwCall) {
 	defer gw.wg.Done()
-	var bDone <-chan struct{} // nil for calls answered here: never ready
-	if c.b != nil {
-		bDone = c.b.Context().Done()
-	}
 	// A conference member shares the room's graph, so its own RTP timeout
 	// is its receiver ending, not the graph finishing: poll for it.
 	var memberTimeout <-chan struct{}
@@ -616,38 +639,65 @@ func (gw *Gateway) watch(c *gwCall) {
 			}
 		}()
 	}
+	var goneA, goneB legSession // dialogs of transferors that hung up mid-transfer
 	for {
 		gw.mu.Lock()
-		g := c.g
+		g, sa, sb := c.g, c.sa, c.sb
 		gw.mu.Unlock()
+		aDone, bDone := sa.done(), sb.done()
+		if sa == goneA {
+			aDone = nil
+		}
+		if sb == goneB {
+			bDone = nil
+		}
 		select {
 		case <-memberTimeout:
-			gw.bye(c.a.Bye)
+			gw.bye(sa.bye)
 			gw.release(c, "media ended (RTP timeout)")
-		case <-c.a.Context().Done():
-			if c.b != nil {
-				gw.bye(c.b.Bye)
+		case <-aDone:
+			if gw.session(c, "a") != sa {
+				continue // transferred: watch the new dialog
 			}
+			if gw.transferring(c, "a") {
+				goneA = sa // the transferor left; the transfer goes on
+				continue
+			}
+			gw.bye(sb.bye)
 			gw.release(c, "caller hung up")
-		case <-bDone:
-			gw.bye(c.a.Bye)
+		case <-bDone: // nil for calls answered here: never ready
+			if gw.session(c, "b") != sb {
+				continue
+			}
+			if gw.transferring(c, "b") {
+				goneB = sb
+				continue
+			}
+			gw.bye(sa.bye)
 			gw.release(c, "callee hung up")
+		case <-c.swapped:
+			continue // a transfer replaced a leg's dialog
 		case <-g.Done():
 			gw.mu.Lock()
 			replaced := c.g != g
 			gw.mu.Unlock()
 			if replaced {
-				continue // a codec change rebuilt the graph: watch the new one
+				continue // a codec change or transfer rebuilt the graph: watch the new one
 			}
-			gw.bye(c.a.Bye)
-			if c.b != nil {
-				gw.bye(c.b.Bye)
-			}
+			gw.bye(sa.bye)
+			gw.bye(sb.bye)
 			gw.release(c, "media ended (RTP timeout)")
 		case <-c.ended:
 		}
 		return
 	}
+}
+
+// transferring reports whether leg's REFER is being carried out.
+func (gw *Gateway) transferring(c *gwCall, leg string) bool {
+	gw.mu.Lock()
+	defer gw.mu.Unlock()
+	return c.transferFrom == leg
 }
 
 // hangup ends a call from our side: BYE to both legs of an answered call;
@@ -663,10 +713,8 @@ func (gw *Gateway) hangup(c *gwCall, cause string) {
 		}
 		return
 	}
-	if c.b != nil {
-		gw.bye(c.b.Bye)
-	}
-	gw.bye(c.a.Bye)
+	gw.bye(gw.session(c, "b").bye)
+	gw.bye(gw.session(c, "a").bye)
 	gw.release(c, cause)
 }
 
@@ -694,10 +742,11 @@ func (gw *Gateway) release(c *gwCall, cause string) {
 		if c.portB != 0 {
 			gw.ports.Release(c.portB)
 		}
-		if c.b != nil {
-			c.b.Close()
-		}
-		c.a.Close()
+		gw.mu.Lock()
+		sa, sb := c.sa, c.sb
+		gw.mu.Unlock()
+		sb.close()
+		sa.close()
 		gw.mu.Lock()
 		delete(gw.calls, c)
 		gw.mu.Unlock()
@@ -739,7 +788,7 @@ func (gw *Gateway) onInfo(req *sip.Request, tx sip.ServerTransaction) {
 			return
 		}
 	}
-	dl := c.dialog(other)
+	dl := gw.session(c, other).in()
 	target, do := dl.target, dl.do
 	if target == nil {
 		respond(tx, req, sip.StatusInternalServerError, "No Contact For The Other Leg")
@@ -979,7 +1028,7 @@ func (gw *Gateway) forwardDirection(c *gwCall, from string, d sdp.Direction) {
 	}
 	ours, _ := sdp.Parse(offer)
 	gw.setSDP(c, other, offer)
-	dl := c.dialog(other)
+	dl := gw.session(c, other).in()
 	target, do, write := dl.target, dl.do, dl.write
 	if target == nil {
 		return
@@ -1020,13 +1069,25 @@ func (gw *Gateway) forwardDirection(c *gwCall, from string, d sdp.Direction) {
 // callOf finds the call an in-dialog request belongs to and the leg it
 // came from: "a" (the caller's dialog, where we are the UAS) or "b".
 func (gw *Gateway) callOf(req *sip.Request) (*gwCall, string) {
-	if d, err := gw.ep.matchServer(req); err == nil {
-		return gw.callBy(func(x *gwCall) bool { return x.a == d }), "a"
+	var d any
+	if sd, err := gw.ep.matchServer(req); err == nil {
+		d = sd
+	} else if cd, err := gw.ep.dcli.MatchRequestDialog(req); err == nil {
+		d = cd
+	} else {
+		return nil, ""
 	}
-	if d, err := gw.ep.dcli.MatchRequestDialog(req); err == nil {
-		return gw.callBy(func(x *gwCall) bool { return x.b == d }), "b"
-	}
-	return nil, ""
+	leg := ""
+	c := gw.callBy(func(x *gwCall) bool {
+		switch {
+		case x.sa.is(d):
+			leg = "a"
+		case x.sb.is(d):
+			leg = "b"
+		}
+		return leg != ""
+	})
+	return c, leg
 }
 
 func (gw *Gateway) callBy(match func(*gwCall) bool) *gwCall {

@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"net/netip"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -76,6 +77,8 @@ type Call struct {
 	sdpSession, sdpVersion uint64 // o= of our SDP (version guarded by the SIP handler's serial use)
 	txKey                  func(string) (string, error)
 
+	referred chan int // final status of our REFER, from the peer's NOTIFY
+
 	digitsMu sync.Mutex
 	digits   []rune // DTMF received, as events or INFO
 	once     sync.Once
@@ -136,6 +139,7 @@ func NewPhone(cfg PhoneConfig) (*Phone, error) {
 	ep.srv.OnOptions(func(req *sip.Request, tx sip.ServerTransaction) { respond(tx, req, sip.StatusOK, "OK") })
 	ep.srv.OnRequest(sip.INFO, p.onInfo)
 	ep.srv.OnRequest(sip.UPDATE, p.onRefresh)
+	ep.srv.OnRequest(sip.NOTIFY, p.onNotify)
 	ep.start()
 	return p, nil
 }
@@ -347,7 +351,7 @@ func (p *Phone) startCall(neg sdp.Negotiated, port int, sessionID uint64, dialog
 	if err != nil {
 		return nil, err
 	}
-	c := &Call{Negotiated: neg, Graph: g, phone: p, port: port, dialog: dialog, info: info, dlgCtx: dlgCtx, done: make(chan struct{}),
+	c := &Call{Negotiated: neg, Graph: g, phone: p, port: port, dialog: dialog, info: info, dlgCtx: dlgCtx, done: make(chan struct{}), referred: make(chan int, 1),
 		sdpSession: sessionID, sdpVersion: 1}
 	if neg.SRTP != nil {
 		key := neg.SRTP.LocalKey
@@ -531,6 +535,69 @@ func (p *Phone) onRefresh(req *sip.Request, tx sip.ServerTransaction) {
 		return
 	}
 	respondTimer(tx, req, answer, hdrs, &sip.ContactHeader{Address: p.ep.contact.Address})
+}
+
+// Transfer asks the peer to call target (a SIP URI) in our place: a blind
+// transfer (RFC 3515 REFER). It returns when the peer reports the outcome
+// by NOTIFY: nil when the target answered (the peer then hangs this call
+// up), an error with the target's status otherwise.
+func (c *Call) Transfer(ctx context.Context, target string) error {
+	if err := c.Refer(ctx, target); err != nil {
+		return err
+	}
+	select {
+	case code := <-c.referred:
+		if code < 200 || code >= 300 {
+			return fmt.Errorf("transfer: the target answered %d", code)
+		}
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("transfer: no final NOTIFY: %w", ctx.Err())
+	}
+}
+
+// Refer sends the REFER of a blind transfer to target and returns once the
+// peer has accepted it (202), without waiting for the outcome: a phone that
+// hangs up right away does this.
+func (c *Call) Refer(ctx context.Context, target string) error {
+	if c.info.target == nil {
+		return errors.New("transfer: the peer gave no Contact")
+	}
+	req := sip.NewRequest(sip.REFER, c.info.target.Address)
+	req.AppendHeader(sip.NewHeader("Refer-To", "<"+target+">"))
+	req.AppendHeader(&sip.ContactHeader{Address: c.phone.ep.contact.Address})
+	res, err := c.info.do(ctx, req)
+	if err != nil {
+		return fmt.Errorf("transfer: REFER: %w", err)
+	}
+	if res.StatusCode != sip.StatusAccepted && res.StatusCode != sip.StatusOK {
+		return fmt.Errorf("transfer: REFER refused: %d %s", res.StatusCode, res.Reason)
+	}
+	return nil
+}
+
+// onNotify takes the NOTIFYs of a REFER we sent (message/sipfrag).
+func (p *Phone) onNotify(req *sip.Request, tx sip.ServerTransaction) {
+	c := p.callOf(req)
+	if c == nil {
+		respond(tx, req, sip.StatusCallTransactionDoesNotExists, "Call/Transaction Does Not Exist")
+		return
+	}
+	if ev := header(req, "Event", "o"); !strings.HasPrefix(strings.ToLower(strings.TrimSpace(ev)), "refer") {
+		respond(tx, req, 489, "Bad Event")
+		return
+	}
+	respond(tx, req, sip.StatusOK, "OK")
+	var code int
+	if _, err := fmt.Sscanf(string(req.Body()), "SIP/2.0 %d", &code); err != nil {
+		return
+	}
+	if strings.HasPrefix(strings.ToLower(strings.TrimSpace(header(req, "Subscription-State"))), "terminated") || code >= 200 {
+		select {
+		case c.referred <- code:
+		default:
+		}
+	}
 }
 
 // onInfo takes a DTMF INFO for one of the phone's calls.

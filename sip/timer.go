@@ -184,14 +184,12 @@ func (gw *Gateway) stopTimers(c *gwCall) {
 // a body when the peer allows UPDATE, otherwise a re-INVITE with our last
 // SDP unchanged (RFC 4028 §7.4, RFC 3264 §8). A refresh that fails ends the call.
 func (gw *Gateway) refreshSession(c *gwCall, leg string, st *sessionTimer) {
-	dl := c.dialog(leg)
+	sess := gw.session(c, leg)
+	dl := sess.in()
 	if dl.target == nil {
 		return
 	}
-	var peer interface{ GetHeader(string) sip.Header } = c.a.InviteRequest
-	if leg == "b" {
-		peer = c.b.InviteResponse
-	}
+	peer := sess.peer()
 	gw.mu.Lock()
 	body := c.sdp[leg]
 	gw.mu.Unlock()
