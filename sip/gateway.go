@@ -55,14 +55,14 @@ type GatewayStats struct {
 
 // gwCall is one B2BUA call.
 type gwCall struct {
-	id       string
-	route    string
-	a        *sipgo.DialogServerSession // the caller's dialog, for setting the call up
-	b        *sipgo.DialogClientSession // the callee's; nil for calls answered here
+	id    string
+	route string
+	a     *sipgo.DialogServerSession // the caller's dialog, for setting the call up
+	b     *sipgo.DialogClientSession // the callee's; nil for calls answered here
 	// sa and sb are the legs' dialogs (guarded by mu): the caller's and the
 	// callee's until a blind transfer replaces one; swapped tells watch.
-	sa, sb  legSession
-	swapped chan struct{}
+	sa, sb   legSession
+	swapped  chan struct{}
 	g        *pipeline.Graph
 	portA    int
 	portB    int
@@ -92,9 +92,9 @@ type gwCall struct {
 	// transferFrom is the leg ("a" or "b") whose REFER is being carried
 	// out, "" for none (guarded by Gateway.mu).
 	transferFrom string
-	once       sync.Once
-	ended      chan struct{}
-	endCause   string
+	once         sync.Once
+	ended        chan struct{}
+	endCause     string
 }
 
 // NewGateway starts listening as cfg says.
