@@ -49,10 +49,10 @@ type SessionTimerConfig struct {
 
 // Listener is one SIP listening socket.
 type Listener struct {
-	Transport string `yaml:"transport"` // udp, tcp, tls or ws (SIP over WebSocket, RFC 7118)
+	Transport string `yaml:"transport"` // udp, tcp, tls, ws or wss (SIP over WebSocket, RFC 7118)
 	Addr      string `yaml:"addr"`      // host:port
-	Cert      string `yaml:"cert"`      // tls: PEM certificate chain file
-	Key       string `yaml:"key"`       // tls: PEM private key file
+	Cert      string `yaml:"cert"`      // tls and wss: PEM certificate chain file
+	Key       string `yaml:"key"`       // tls and wss: PEM private key file
 }
 
 // MediaConfig configures RTP.
@@ -94,13 +94,14 @@ type Route struct {
 
 // ExampleConfig is a commented configuration (voxgraph gateway --example-config).
 const ExampleConfig = `# voxgraph gateway configuration.
-# SIP listeners: transport (udp, tcp or tls) and host:port; tls takes a PEM
-# certificate chain and key.
+# SIP listeners: transport (udp, tcp, tls, ws or wss) and host:port; tls and
+# wss take a PEM certificate chain and key.
 listen:
   - {transport: udp, addr: "127.0.0.1:5060"}
   - {transport: tcp, addr: "127.0.0.1:5060"}
   # - {transport: tls, addr: "127.0.0.1:5061", cert: /etc/voxgraph/cert.pem, key: /etc/voxgraph/key.pem}
   # - {transport: ws, addr: "127.0.0.1:5066"}     # SIP over WebSocket (RFC 7118), for browser clients
+  # - {transport: wss, addr: "127.0.0.1:7443", cert: /etc/voxgraph/cert.pem, key: /etc/voxgraph/key.pem}  # secure WebSocket
 
 # Media: the address put in SDP and bound for RTP, the RTP port range (even
 # ports for RTP, the odd one above for RTCP), how long a leg may be silent
@@ -213,12 +214,12 @@ func (c *Config) check() error {
 	for i, l := range c.Listen {
 		switch l.Transport {
 		case "udp", "tcp", "ws":
-		case "tls":
+		case "tls", "wss":
 			if l.Cert == "" || l.Key == "" {
-				errs = append(errs, fmt.Errorf("listen[%d]: tls needs cert: and key: (PEM files)", i))
+				errs = append(errs, fmt.Errorf("listen[%d]: %s needs cert: and key: (PEM files)", i, l.Transport))
 			}
 		default:
-			errs = append(errs, fmt.Errorf("listen[%d]: transport %q: want udp, tcp, tls or ws", i, l.Transport))
+			errs = append(errs, fmt.Errorf("listen[%d]: transport %q: want udp, tcp, tls, ws or wss", i, l.Transport))
 		}
 		if _, err := netip.ParseAddrPort(l.Addr); err != nil {
 			errs = append(errs, fmt.Errorf("listen[%d]: addr %q: want ip:port", i, l.Addr))

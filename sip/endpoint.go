@@ -22,6 +22,7 @@ type endpoint struct {
 	addr    netip.AddrPort // the UDP listener (used for Contact and Via)
 	tlsAddr string         // the TLS listener's address, if any
 	wsAddr  string         // the WebSocket listener's address, if any
+	wssAddr string         // the secure WebSocket listener's address, if any
 	contact sip.ContactHeader
 	dsrv    *sipgo.DialogServerCache            // UDP dialogs
 	dsrvBy  map[string]*sipgo.DialogServerCache // by transport: a dialog's Contact names the listener it came in on
@@ -40,9 +41,23 @@ type tlsListen struct {
 	cert, key string
 }
 
-// newEndpoint listens on UDP at udpAddr (and TCP at tcpAddr, TLS at tl,
-// when given). clientTLS, when not nil, is used to dial TLS targets.
-func newEndpoint(name, udpAddr, tcpAddr, wsAddr string, tl *tlsListen, clientTLS *tls.Config, log *slog.Logger) (*endpoint, error) {
+// listenTLS opens a TLS listener with the certificate and key files.
+func (t *tlsListen) listen(what string) (net.Listener, error) {
+	cert, err := tls.LoadX509KeyPair(t.cert, t.key)
+	if err != nil {
+		return nil, fmt.Errorf("sip %s certificate: %w", what, err)
+	}
+	l, err := tls.Listen("tcp", t.addr, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})
+	if err != nil {
+		return nil, fmt.Errorf("sip listen %s %s: %w", what, t.addr, err)
+	}
+	return l, nil
+}
+
+// newEndpoint listens on UDP at udpAddr (and TCP at tcpAddr, WebSocket at
+// wsAddr, TLS at tl, secure WebSocket at wss, when given). clientTLS, when
+// not nil, is used to dial TLS targets.
+func newEndpoint(name, udpAddr, tcpAddr, wsAddr string, tl, wss *tlsListen, clientTLS *tls.Config, log *slog.Logger) (*endpoint, error) {
 	ap, err := netip.ParseAddrPort(udpAddr)
 	if err != nil {
 		return nil, fmt.Errorf("sip listen %q: want ip:port", udpAddr)
@@ -103,16 +118,22 @@ func newEndpoint(name, udpAddr, tcpAddr, wsAddr string, tl *tlsListen, clientTLS
 		e.pending = append(e.pending, func() error { return srv.ServeWS(l) })
 		e.addTransportContact("WS", "ws", l.Addr())
 	}
-	if tl != nil {
-		cert, err := tls.LoadX509KeyPair(tl.cert, tl.key)
+	if wss != nil {
+		l, err := wss.listen("wss")
 		if err != nil {
 			e.Close()
-			return nil, fmt.Errorf("sip tls certificate: %w", err)
+			return nil, err
 		}
-		l, err := tls.Listen("tcp", tl.addr, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})
+		e.wssAddr = l.Addr().String()
+		e.addTransportContact("WSS", "wss", l.Addr())
+		e.closers = append(e.closers, l.Close)
+		e.pending = append(e.pending, func() error { return srv.ServeWSS(l) })
+	}
+	if tl != nil {
+		l, err := tl.listen("tls")
 		if err != nil {
 			e.Close()
-			return nil, fmt.Errorf("sip listen tls %s: %w", tl.addr, err)
+			return nil, err
 		}
 		e.tlsAddr = l.Addr().String()
 		e.addTransportContact("TLS", "tls", l.Addr())

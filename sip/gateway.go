@@ -115,7 +115,7 @@ func NewGateway(cfg *Config, log *slog.Logger) (*Gateway, error) {
 		return nil, err
 	}
 	udp, tcp, ws := "", "", ""
-	var tl *tlsListen
+	var tl, wss *tlsListen
 	for _, l := range cfg.Listen {
 		switch {
 		case l.Transport == "udp" && udp == "":
@@ -126,12 +126,14 @@ func NewGateway(cfg *Config, log *slog.Logger) (*Gateway, error) {
 			ws = l.Addr
 		case l.Transport == "tls" && tl == nil:
 			tl = &tlsListen{addr: l.Addr, cert: l.Cert, key: l.Key}
+		case l.Transport == "wss" && wss == nil:
+			wss = &tlsListen{addr: l.Addr, cert: l.Cert, key: l.Key}
 		}
 	}
 	if udp == "" {
 		udp = "127.0.0.1:5060"
 	}
-	ep, err := newEndpoint(cfg.UserAgent, udp, tcp, ws, tl, nil, log)
+	ep, err := newEndpoint(cfg.UserAgent, udp, tcp, ws, tl, wss, nil, log)
 	if err != nil {
 		return nil, err
 	}
@@ -202,6 +204,9 @@ func (gw *Gateway) Addr() netip.AddrPort { return gw.ep.addr }
 
 // WSAddr is the gateway's SIP-over-WebSocket address ("" without a ws listener).
 func (gw *Gateway) WSAddr() string { return gw.ep.wsAddr }
+
+// WSSAddr is the gateway's SIP-over-secure-WebSocket address ("" without a wss listener).
+func (gw *Gateway) WSSAddr() string { return gw.ep.wssAddr }
 
 // TLSAddr is the gateway's SIP TLS address ("" without a tls listener).
 func (gw *Gateway) TLSAddr() string { return gw.ep.tlsAddr }

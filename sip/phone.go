@@ -115,7 +115,7 @@ func NewPhone(cfg PhoneConfig) (*Phone, error) {
 		}
 		p.ports = ports
 	}
-	ep, err := newEndpoint(cfg.UserAgent, cfg.Listen, "", "", nil, cfg.TLS, p.log)
+	ep, err := newEndpoint(cfg.UserAgent, cfg.Listen, "", "", nil, nil, cfg.TLS, p.log)
 	if err != nil {
 		return nil, err
 	}

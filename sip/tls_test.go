@@ -96,28 +96,45 @@ routes:
 }
 
 // TestWebSocketListener: a caller reaches the gateway with SIP over
-// WebSocket (RFC 7118); the callee is on UDP.
+// WebSocket (RFC 7118), plain and secure; the callee is on UDP.
 func TestWebSocketListener(t *testing.T) {
-	ports, _ := NewPorts(netip.MustParseAddr("127.0.0.1"), 45000, 45999)
-	rec := filepath.Join(t.TempDir(), "callee-heard.wav")
-	callee := newTestPhone(t, ports, []string{"PCMU"}, phoneSetup{record: rec})
-	gw := startGateway(t, fmt.Sprintf(`
+	certPath, keyPath, pool := selfSigned(t)
+	for _, transport := range []string{"ws", "wss"} {
+		t.Run(transport, func(t *testing.T) {
+			ports, _ := NewPorts(netip.MustParseAddr("127.0.0.1"), 45000, 45999)
+			rec := filepath.Join(t.TempDir(), "callee-heard.wav")
+			callee := newTestPhone(t, ports, []string{"PCMU"}, phoneSetup{record: rec})
+			gw := startGateway(t, fmt.Sprintf(`
 listen:
   - {transport: udp, addr: "127.0.0.1:0"}
-  - {transport: ws, addr: "127.0.0.1:0"}
+  - {transport: %s, addr: "127.0.0.1:0", cert: '%s', key: '%s'}
 media: {address: 127.0.0.1, ports: 44000-44999, rtp_timeout: 3s}
 routes:
   - {name: callee, request_uri: '^sip:(\d+)@', forward: 'sip:$1@%s', open: true}
-`, callee.Addr()))
-	caller := newTestPhone(t, ports, []string{"PCMU"}, phoneSetup{play: toneFile(t, "440")})
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	call, err := caller.Call(ctx, fmt.Sprintf("sip:1000@%s;transport=ws", gw.WSAddr()))
-	if err != nil {
-		t.Fatal(err)
+`, transport, certPath, keyPath, callee.Addr()))
+			addr := gw.WSAddr()
+			if transport == "wss" {
+				addr = gw.WSSAddr()
+			}
+			if addr == "" {
+				t.Fatalf("no %s listener", transport)
+			}
+			caller, err := NewPhone(PhoneConfig{Ports: ports, Codecs: []string{"PCMU"}, Play: toneFile(t, "440"), Loop: true,
+				RTPTimeout: 2 * time.Second, Logger: quiet, TLS: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer caller.Close()
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			call, err := caller.Call(ctx, fmt.Sprintf("sip:1000@%s;transport=%s", addr, transport))
+			if err != nil {
+				t.Fatal(err)
+			}
+			time.Sleep(1200 * time.Millisecond)
+			call.Hangup(ctx)
+			waitFor(t, "call released", func() bool { return gw.ActiveCalls() == 0 && gw.PortsInUse() == 0 })
+			checkHeard(t, rec, 8000, 440)
+		})
 	}
-	time.Sleep(1200 * time.Millisecond)
-	call.Hangup(ctx)
-	waitFor(t, "call released", func() bool { return gw.ActiveCalls() == 0 && gw.PortsInUse() == 0 })
-	checkHeard(t, rec, 8000, 440)
 }
