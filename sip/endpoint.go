@@ -1,7 +1,9 @@
 package sip
 
 import (
+	"context"
 	"crypto/tls"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -14,7 +16,17 @@ import (
 
 // endpoint is one SIP user agent on sipgo: a server bound to sockets we
 // open ourselves (so port 0 works and the bound port is known), a client
-// whose requests go out from those sockets, and dialog caches for both roles.
+// whose requests go out from those sockets, and dialog tables for both
+// roles.
+//
+// NAT: responses go to the source of a request whose Via has rport
+// (RFC 3581; sipgo fills rport and received), and in-dialog requests
+// (ACK, BYE, re-INVITE, INFO, NOTIFY) go to where the peer's INVITE or 2xx
+// came from rather than to its Contact, when no proxy Record-Routed the
+// dialog: a phone behind NAT puts a private address in its Contact. The
+// Request-URI stays the Contact. sipgo's dialog caches cannot do this (their
+// DialogUA is private), so the endpoint keeps its own tables, on DialogUAs
+// with RewriteContact.
 type endpoint struct {
 	ua      *sipgo.UserAgent
 	srv     *sipgo.Server
@@ -24,9 +36,10 @@ type endpoint struct {
 	wsAddr  string         // the WebSocket listener's address, if any
 	wssAddr string         // the secure WebSocket listener's address, if any
 	contact sip.ContactHeader
-	dsrv    *sipgo.DialogServerCache            // UDP dialogs
-	dsrvBy  map[string]*sipgo.DialogServerCache // by transport: a dialog's Contact names the listener it came in on
-	dcli    *sipgo.DialogClientCache
+	uas     map[string]*sipgo.DialogUA // by transport: a dialog's Contact names the listener it came in on
+	uac     *sipgo.DialogUA
+	server  sync.Map // UAS dialog ID → *sipgo.DialogServerSession
+	client  sync.Map // UAC dialog ID → *sipgo.DialogClientSession
 	log     *slog.Logger
 
 	mu      sync.Mutex
@@ -90,9 +103,8 @@ func newEndpoint(name, udpAddr, tcpAddr, wsAddr string, tl, wss *tlsListen, clie
 	}
 	e := &endpoint{ua: ua, srv: srv, cli: cli, addr: bound, log: log}
 	e.contact = sip.ContactHeader{Address: sip.Uri{Host: bound.Addr().String(), Port: int(bound.Port())}}
-	e.dsrv = sipgo.NewDialogServerCache(cli, e.contact)
-	e.dsrvBy = map[string]*sipgo.DialogServerCache{"UDP": e.dsrv}
-	e.dcli = sipgo.NewDialogClientCache(cli, e.contact)
+	e.uas = map[string]*sipgo.DialogUA{"UDP": {Client: cli, ContactHDR: e.contact, RewriteContact: true}}
+	e.uac = &sipgo.DialogUA{Client: cli, ContactHDR: e.contact, RewriteContact: true}
 	// Closed in reverse order: our listening sockets first (sipgo does not
 	// close sockets it was handed), then the transaction layer.
 	e.closers = append(e.closers, ua.Close, pc.Close)
@@ -152,31 +164,90 @@ func (e *endpoint) addTransportContact(key, name string, addr net.Addr) {
 	}
 	u := sip.Uri{Host: ap.Addr().String(), Port: int(ap.Port()), UriParams: sip.NewParams()}
 	u.UriParams.Add("transport", name)
-	e.dsrvBy[key] = sipgo.NewDialogServerCache(e.cli, sip.ContactHeader{Address: u})
+	e.uas[key] = &sipgo.DialogUA{Client: e.cli, ContactHDR: sip.ContactHeader{Address: u}, RewriteContact: true}
 }
 
-// readInvite starts a server dialog in the cache of the request's transport.
+// readInvite starts a server dialog with the Contact of the request's
+// transport; the dialog leaves the table when it ends (or forget).
 func (e *endpoint) readInvite(req *sip.Request, tx sip.ServerTransaction) (*sipgo.DialogServerSession, error) {
-	c := e.dsrvBy[req.Transport()]
-	if c == nil {
-		c = e.dsrv
+	ua := e.uas[req.Transport()]
+	if ua == nil {
+		ua = e.uas["UDP"]
 	}
-	return c.ReadInvite(req, tx)
+	d, err := ua.ReadInvite(req, tx)
+	if err != nil {
+		return nil, err
+	}
+	id := d.ID
+	e.server.Store(id, d)
+	d.OnState(func(s sip.DialogState) {
+		if s == sip.DialogStateEnded {
+			e.server.CompareAndDelete(id, d)
+		}
+	})
+	return d, nil
+}
+
+// invite starts a client dialog: INVITE to recipient; the dialog enters
+// the table once established and leaves it when it ends (or forget).
+func (e *endpoint) invite(ctx context.Context, recipient sip.Uri, body []byte, hdrs ...sip.Header) (*sipgo.DialogClientSession, error) {
+	d, err := e.uac.Invite(ctx, recipient, body, hdrs...)
+	if err != nil {
+		return nil, err
+	}
+	d.OnState(func(s sip.DialogState) {
+		switch s {
+		case sip.DialogStateEstablished:
+			e.client.Store(d.ID, d)
+		case sip.DialogStateEnded:
+			e.client.CompareAndDelete(d.ID, d)
+		}
+	})
+	return d, nil
+}
+
+// forget drops a dialog from the tables (it is closed without having
+// ended, e.g. a BYE that got no answer).
+func (e *endpoint) forget(d any) {
+	switch d := d.(type) {
+	case *sipgo.DialogServerSession:
+		e.server.CompareAndDelete(d.ID, d)
+	case *sipgo.DialogClientSession:
+		e.client.CompareAndDelete(d.ID, d)
+	}
+}
+
+// dialogs is the number of dialogs in the tables (for leak checks).
+func (e *endpoint) dialogs() int {
+	n := 0
+	count := func(any, any) bool { n++; return true }
+	e.server.Range(count)
+	e.client.Range(count)
+	return n
 }
 
 // matchServer finds the server dialog of an in-dialog request.
 func (e *endpoint) matchServer(req *sip.Request) (*sipgo.DialogServerSession, error) {
-	var first error
-	for _, c := range e.dsrvBy {
-		d, err := c.MatchDialogRequest(req)
-		if err == nil {
-			return d, nil
-		}
-		if first == nil {
-			first = err
-		}
+	id, err := sip.DialogIDFromRequestUAS(req)
+	if err != nil {
+		return nil, errors.Join(sipgo.ErrDialogOutsideDialog, err)
 	}
-	return nil, first
+	if d, ok := e.server.Load(id); ok {
+		return d.(*sipgo.DialogServerSession), nil
+	}
+	return nil, sipgo.ErrDialogDoesNotExists
+}
+
+// matchClient finds the client dialog of an in-dialog request.
+func (e *endpoint) matchClient(req *sip.Request) (*sipgo.DialogClientSession, error) {
+	id, err := sip.DialogIDFromRequestUAC(req)
+	if err != nil {
+		return nil, errors.Join(sipgo.ErrDialogOutsideDialog, err)
+	}
+	if d, ok := e.client.Load(id); ok {
+		return d.(*sipgo.DialogClientSession), nil
+	}
+	return nil, sipgo.ErrDialogDoesNotExists
 }
 
 // readAck and readBye pass an ACK or BYE to its server dialog.
@@ -189,7 +260,10 @@ func (e *endpoint) readAck(req *sip.Request, tx sip.ServerTransaction) error {
 }
 
 func (e *endpoint) readBye(req *sip.Request, tx sip.ServerTransaction) error {
-	d, err := e.matchServer(req)
+	if d, err := e.matchServer(req); err == nil {
+		return d.ReadBye(req, tx)
+	}
+	d, err := e.matchClient(req)
 	if err != nil {
 		return err
 	}

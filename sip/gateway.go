@@ -422,7 +422,7 @@ func (gw *Gateway) connect(c *gwCall, req *sip.Request, tx sip.ServerTransaction
 	if mf := req.MaxForwards(); mf != nil {
 		hdrs = append(hdrs, sip.NewHeader("Max-Forwards", strconv.Itoa(int(mf.Val())-1)))
 	}
-	b, err := gw.ep.dcli.Invite(ctx, uri, offerB, hdrs...)
+	b, err := gw.ep.invite(ctx, uri, offerB, hdrs...)
 	if err != nil {
 		return sip.StatusServiceUnavailable, "Target Unreachable", err
 	}
@@ -750,8 +750,8 @@ func (gw *Gateway) release(c *gwCall, cause string) {
 		gw.mu.Lock()
 		sa, sb := c.sa, c.sb
 		gw.mu.Unlock()
-		sb.close()
-		sa.close()
+		sb.close(gw.ep)
+		sa.close(gw.ep)
 		gw.mu.Lock()
 		delete(gw.calls, c)
 		gw.mu.Unlock()
@@ -828,15 +828,11 @@ func (gw *Gateway) onAck(req *sip.Request, tx sip.ServerTransaction) {
 }
 
 func (gw *Gateway) onBye(req *sip.Request, tx sip.ServerTransaction) {
-	err1 := gw.ep.readBye(req, tx)
-	if err1 == nil {
+	err := gw.ep.readBye(req, tx)
+	if err == nil {
 		return
 	}
-	err2 := gw.ep.dcli.ReadBye(req, tx)
-	if err2 == nil {
-		return
-	}
-	gw.log.Debug("BYE matches no dialog", "call", req.CallID().Value(), "as_uas", err1, "as_uac", err2)
+	gw.log.Debug("BYE matches no dialog", "call", req.CallID().Value(), "err", err)
 	respond(tx, req, sip.StatusCallTransactionDoesNotExists, "Call/Transaction Does Not Exist")
 }
 
@@ -1077,7 +1073,7 @@ func (gw *Gateway) callOf(req *sip.Request) (*gwCall, string) {
 	var d any
 	if sd, err := gw.ep.matchServer(req); err == nil {
 		d = sd
-	} else if cd, err := gw.ep.dcli.MatchRequestDialog(req); err == nil {
+	} else if cd, err := gw.ep.matchClient(req); err == nil {
 		d = cd
 	} else {
 		return nil, ""

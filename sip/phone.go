@@ -129,10 +129,7 @@ func NewPhone(cfg PhoneConfig) (*Phone, error) {
 	ep.srv.OnInvite(p.onInvite)
 	ep.srv.OnAck(func(req *sip.Request, tx sip.ServerTransaction) { _ = ep.readAck(req, tx) })
 	ep.srv.OnBye(func(req *sip.Request, tx sip.ServerTransaction) {
-		if err := ep.readBye(req, tx); err == nil {
-			return
-		}
-		if err := ep.dcli.ReadBye(req, tx); err != nil {
+		if err := ep.readBye(req, tx); err != nil {
 			respond(tx, req, sip.StatusCallTransactionDoesNotExists, "Call/Transaction Does Not Exist")
 		}
 	})
@@ -221,7 +218,7 @@ func (p *Phone) call(ctx context.Context, uri sip.Uri, port int) (*Call, error) 
 	}
 	from := &sip.FromHeader{Address: p.ep.uri(p.cfg.User), Params: sip.NewParams()}
 	from.Params.Add("tag", sip.GenerateTagN(16))
-	dlg, err := p.ep.dcli.Invite(ctx, uri, offer, sip.NewHeader("Content-Type", "application/sdp"), from)
+	dlg, err := p.ep.invite(ctx, uri, offer, sip.NewHeader("Content-Type", "application/sdp"), from)
 	if err != nil {
 		return nil, err
 	}
@@ -236,7 +233,7 @@ func (p *Phone) call(ctx context.Context, uri sip.Uri, port int) (*Call, error) 
 				dlg.Close()
 				return nil, err
 			}
-			c, err := p.startCall(neg, port, op.SessionID, dlg, inDialog{dlg.InviteResponse.Contact(), dlg.Do, dlg.WriteRequest}, dlg.Context(), dlg.Bye, dlg.Close)
+			c, err := p.startCall(neg, port, op.SessionID, dlg, inDialog{dlg.InviteResponse.Contact(), dlg.Do, dlg.WriteRequest}, dlg.Context(), dlg.Bye, func() error { p.ep.forget(dlg); return dlg.Close() })
 			if err != nil {
 				p.byeQuietly(dlg.Bye)
 				dlg.Close()
@@ -326,7 +323,7 @@ func (p *Phone) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		dlg.Close()
 		return
 	}
-	c, err := p.startCall(neg, port, sid, dlg, inDialog{req.Contact(), dlg.Do, dlg.WriteRequest}, dlg.Context(), dlg.Bye, dlg.Close)
+	c, err := p.startCall(neg, port, sid, dlg, inDialog{req.Contact(), dlg.Do, dlg.WriteRequest}, dlg.Context(), dlg.Bye, func() error { p.ep.forget(dlg); return dlg.Close() })
 	if err != nil {
 		p.ports.Release(port)
 		dlg.Respond(sip.StatusInternalServerError, "Media Failure", nil)
@@ -488,7 +485,7 @@ func (p *Phone) callOf(req *sip.Request) *Call {
 	var dialog any
 	if d, err := p.ep.matchServer(req); err == nil {
 		dialog = d
-	} else if d, err := p.ep.dcli.MatchRequestDialog(req); err == nil {
+	} else if d, err := p.ep.matchClient(req); err == nil {
 		dialog = d
 	}
 	if dialog == nil {

@@ -84,12 +84,14 @@ func (s legSession) bye(ctx context.Context) error {
 	return errNoDialog
 }
 
-// close releases the dialog's state.
-func (s legSession) close() {
+// close releases the dialog's state and drops it from e's tables.
+func (s legSession) close(e *endpoint) {
 	switch {
 	case s.srv != nil:
+		e.forget(s.srv)
 		s.srv.Close()
 	case s.cli != nil:
+		e.forget(s.cli)
 		s.cli.Close()
 	}
 }

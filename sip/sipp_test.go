@@ -121,7 +121,9 @@ const shortTimers = "session_timer: {expires: 2s, min_se: 2s}"
 
 func (gw *Gateway) waitIdle(t *testing.T) {
 	t.Helper()
-	waitFor(t, "gateway idle (no calls, no ports)", func() bool { return gw.ActiveCalls() == 0 && gw.PortsInUse() == 0 })
+	waitFor(t, "gateway idle (no calls, no ports, no dialogs)", func() bool {
+		return gw.ActiveCalls() == 0 && gw.PortsInUse() == 0 && gw.ep.dialogs() == 0
+	})
 }
 
 // TestSIPpScenarios runs SIPp, a SIP implementation no one here wrote,
@@ -183,6 +185,9 @@ func TestSIPpScenarios(t *testing.T) {
 			}},
 		{name: "session timer expires without refresh", uas: "-sn uas", uasCalls: 2, uac: "uac_timer_expire.xml", uacArgs: svc(2), config: shortTimers,
 			idle: true, answered: 2},
+		// Both parties behind NAT (Via and Contact name an unreachable port):
+		// rport and in-dialog requests to the source.
+		{name: "caller and callee behind NAT", uas: "uas_nat.xml", uasCalls: 2, uac: "uac_nat.xml", uacArgs: svc(2), idle: true, answered: 2},
 		{name: "session interval below Min-SE gets 422", uac: "uac_timer_422.xml", uacArgs: svc(2), config: shortTimers, idle: true},
 	}
 	for _, tt := range tests {

@@ -178,7 +178,7 @@ func (gw *Gateway) callTransferTarget(c *gwCall, from string, r *Route, groups [
 		}
 	}()
 	hdrs := append([]sip.Header{sip.NewHeader("Content-Type", "application/sdp")}, gw.timerHeaders()...)
-	dlg, err := gw.ep.dcli.Invite(ctx, uri, offer, hdrs...)
+	dlg, err := gw.ep.invite(ctx, uri, offer, hdrs...)
 	if err != nil {
 		return fail(sip.StatusServiceUnavailable, "Target Unreachable", err)
 	}
@@ -192,7 +192,7 @@ func (gw *Gateway) callTransferTarget(c *gwCall, from string, r *Route, groups [
 	}
 	hangupNew := func() {
 		gw.bye(dlg.Bye)
-		dlg.Close()
+		legSession{cli: dlg}.close(gw.ep)
 	}
 	if err := dlg.Ack(ctx); err != nil {
 		hangupNew()
@@ -250,7 +250,7 @@ func (gw *Gateway) callTransferTarget(c *gwCall, from string, r *Route, groups [
 	gw.startTimer(c, from, gw.timerFromResponse(dlg.InviteResponse))
 	gw.notifyRefer(old, "SIP/2.0 200 OK", "terminated;reason=noresource")
 	gw.bye(old.bye)
-	old.close()
+	old.close(gw.ep)
 	gw.log.Info("call transferred", "call", c.id, "leg", from, "target", uri.String(), "a", legA.Codec, "b", legB.Codec,
 		"transcoding", legA.Codec != legB.Codec)
 	return nil
