@@ -9,6 +9,7 @@ import (
 	"net/netip"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -92,6 +93,7 @@ type gwCall struct {
 	// transferFrom is the leg ("a" or "b") whose REFER is being carried
 	// out, "" for none (guarded by Gateway.mu).
 	transferFrom string
+	rel          *reliable // the caller requires 100rel; nil otherwise
 	once         sync.Once
 	ended        chan struct{}
 	endCause     string
@@ -138,8 +140,8 @@ func NewGateway(cfg *Config, log *slog.Logger) (*Gateway, error) {
 		return nil, err
 	}
 	gw := &Gateway{cfg: cfg, ep: ep, ports: ports, srtp: policy, log: log, calls: map[*gwCall]bool{}, rooms: map[string]*room{}}
-	allow := "INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, UPDATE, REFER"
-	unsupported := []sip.RequestMethod{sip.SUBSCRIBE, sip.NOTIFY, sip.PUBLISH, sip.MESSAGE, sip.PRACK}
+	allow := "INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, UPDATE, REFER, PRACK"
+	unsupported := []sip.RequestMethod{sip.SUBSCRIBE, sip.NOTIFY, sip.PUBLISH, sip.MESSAGE}
 	if cfg.Registrar != nil {
 		if gw.reg, err = NewRegistrar(*cfg.Registrar); err != nil {
 			ep.Close()
@@ -157,10 +159,12 @@ func NewGateway(cfg *Config, log *slog.Logger) (*Gateway, error) {
 	ep.srv.OnBye(gw.safe(gw.onBye))
 	ep.srv.OnRequest(sip.INFO, gw.safe(gw.onInfo))
 	ep.srv.OnRequest(sip.REFER, gw.safe(gw.onRefer))
+	ep.srv.OnRequest(sip.PRACK, gw.safe(gw.onPrack))
 	ep.srv.OnRequest(sip.UPDATE, gw.safe(gw.onReinvite)) // RFC 3311: offer/answer without ACK
 	ep.srv.OnOptions(gw.safe(func(req *sip.Request, tx sip.ServerTransaction) {
 		res := sip.NewResponseFromRequest(req, sip.StatusOK, "OK", nil)
 		res.AppendHeader(sip.NewHeader("Allow", allow))
+		res.AppendHeader(sip.NewHeader("Supported", strings.Join(extensions, ", ")))
 		tx.Respond(res)
 	}))
 	for _, m := range unsupported {
@@ -186,6 +190,10 @@ func (gw *Gateway) safe(h sipgo.RequestHandler) sipgo.RequestHandler {
 				respond(tx, req, sip.StatusInternalServerError, "Server Internal Error")
 			}
 		}()
+		if ext := unsupportedRequire(req); len(ext) > 0 && req.Method != sip.ACK && req.Method != sip.CANCEL {
+			respond(tx, req, sip.StatusBadExtension, "Bad Extension", sip.NewHeader("Unsupported", strings.Join(ext, ", ")))
+			return
+		}
 		if code, reason := validate(req); code != 0 {
 			gw.log.Debug("bad request", "method", req.Method, "code", code, "reason", reason)
 			if req.Method != sip.ACK {
@@ -348,6 +356,9 @@ func (gw *Gateway) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	if offerA == nil {
 		c.ackSDP = make(chan []byte, 1)
 	}
+	if hasOption(req, "100rel", "Require") {
+		c.rel = &reliable{}
+	}
 	gw.mu.Lock()
 	gw.calls[c] = true
 	gw.mu.Unlock()
@@ -418,7 +429,7 @@ func (gw *Gateway) connect(c *gwCall, req *sip.Request, tx sip.ServerTransaction
 		case <-ctx.Done():
 		}
 	}()
-	hdrs := append([]sip.Header{sip.NewHeader("Content-Type", "application/sdp")}, gw.timerHeaders()...)
+	hdrs := append([]sip.Header{sip.NewHeader("Content-Type", "application/sdp")}, gw.inviteHeaders()...)
 	if mf := req.MaxForwards(); mf != nil {
 		hdrs = append(hdrs, sip.NewHeader("Max-Forwards", strconv.Itoa(int(mf.Val())-1)))
 	}
@@ -436,11 +447,13 @@ func (gw *Gateway) connect(c *gwCall, req *sip.Request, tx sip.ServerTransaction
 	ringing := false
 	var answerA []byte
 	var earlyErr error
+	prack := gw.prackFor(b)
 	err = b.WaitAnswer(ctx, sipgo.AnswerOptions{OnResponse: func(res *sip.Response) error {
+		prack(res)
 		code := res.StatusCode
 		if code == sip.StatusSessionInProgress && len(res.Body()) > 0 && c.g == nil && earlyErr == nil && offerA != nil {
 			if answerA, earlyErr = gw.setupMedia(c, offerA, offerBSess, res.Body()); earlyErr == nil {
-				c.a.Respond(sip.StatusSessionInProgress, "Session Progress", answerA, sip.NewHeader("Content-Type", "application/sdp"))
+				gw.provisional(c, sip.StatusSessionInProgress, "Session Progress", answerA)
 				ringing = true
 				gw.log.Info("early media", "call", c.id, "a", c.legA.Codec, "b", c.legB.Codec)
 				return nil
@@ -449,7 +462,7 @@ func (gw *Gateway) connect(c *gwCall, req *sip.Request, tx sip.ServerTransaction
 		}
 		if (code == sip.StatusRinging || code == sip.StatusSessionInProgress) && !ringing {
 			ringing = true
-			c.a.Respond(sip.StatusRinging, "Ringing", nil)
+			gw.provisional(c, sip.StatusRinging, "Ringing", nil)
 		}
 		return nil
 	}})
@@ -510,6 +523,9 @@ func (gw *Gateway) connect(c *gwCall, req *sip.Request, tx sip.ServerTransaction
 // answerA sends leg A our 200 with body (an SDP answer, or an offer for
 // a late-offer call) and the session-timer headers its INVITE settled.
 func (gw *Gateway) answerA(c *gwCall, body []byte) error {
+	if err := gw.waitPRACK(c); err != nil {
+		return err
+	}
 	gw.setSDP(c, "a", body)
 	res := sip.NewSDPResponseFromRequest(c.a.InviteRequest, body)
 	for _, h := range c.timerAHdrs {
@@ -882,6 +898,25 @@ func (gw *Gateway) onReinvite(req *sip.Request, tx sip.ServerTransaction) {
 		respond(tx, req, sip.StatusCallTransactionDoesNotExists, "Call/Transaction Does Not Exist")
 		return
 	}
+	// Before the answer (an early dialog) only UPDATE is allowed (RFC 3311),
+	// and an offer in it only once the caller's offer has been answered, in
+	// a 183 with early media (§5.2: otherwise 500 with Retry-After).
+	gw.mu.Lock()
+	early, haveMedia := !c.answered, c.g != nil
+	gw.mu.Unlock()
+	if early {
+		switch {
+		case req.Method == sip.INVITE:
+			respond(tx, req, sip.StatusRequestPending, "Request Pending")
+			return
+		case len(req.Body()) == 0:
+			respond(tx, req, sip.StatusOK, "OK")
+			return
+		case !haveMedia:
+			respond(tx, req, sip.StatusInternalServerError, "Offer Not Yet Answered", sip.NewHeader("Retry-After", strconv.Itoa(rand.IntN(11))))
+			return
+		}
+	}
 	if len(req.Body()) == 0 && req.Method == sip.UPDATE {
 		// A session refresh (RFC 4028): no change to the media.
 		st, hdrs, code := gw.timerFromRequest(req)
@@ -922,7 +957,7 @@ func (gw *Gateway) onReinvite(req *sip.Request, tx sip.ServerTransaction) {
 	// Keep the codec if the offer still has it; calls between two legs may
 	// also change it (the media graph is rebuilt on the same ports).
 	codecs := []string{l.Codec}
-	if c.b != nil {
+	if c.b != nil && !early { // the early media graph is kept as it is until the answer
 		codecs = slices.Compact(append(codecs, gw.cfg.Codecs...))
 	}
 	ap := sdp.AnswerParams{SessionID: sess, Version: ver, Addr: gw.ports.Addr(), Port: port, Codecs: codecs,
@@ -949,8 +984,15 @@ func (gw *Gateway) onReinvite(req *sip.Request, tx sip.ServerTransaction) {
 		sink.SetMuted(!neg.Direction.Sends())
 	}
 	gw.setSDP(c, leg, answer)
+	if early {
+		stHdrs = nil // session timers start with the answer
+	}
 	if err := respondTimer(tx, req, answer, stHdrs, &sip.ContactHeader{Address: gw.ep.contact.Address}); err != nil {
 		gw.log.Debug("re-INVITE answer", "err", err)
+	}
+	if early {
+		gw.log.Info("early UPDATE", "call", c.id, "leg", leg, "direction", neg.Direction.String())
+		return // the other leg's dialog is early too: nothing is passed on
 	}
 	gw.startTimer(c, leg, st)
 	gw.log.Info("re-INVITE", "call", c.id, "leg", leg, "direction", neg.Direction.String(), "hold", offer.IsHold())

@@ -185,6 +185,14 @@ func TestSIPpScenarios(t *testing.T) {
 			}},
 		{name: "session timer expires without refresh", uas: "-sn uas", uasCalls: 2, uac: "uac_timer_expire.xml", uacArgs: svc(2), config: shortTimers,
 			idle: true, answered: 2},
+		// 100rel (RFC 3262) on both legs: the callee's reliable 183 is
+		// PRACKed by the gateway, whose own 183 to the caller is reliable.
+		{name: "100rel and PRACK on both legs", uas: "uas_100rel.xml", uasCalls: 2, uac: "uac_100rel.xml", uacArgs: svc(2), idle: true, answered: 2},
+		{name: "unsupported Require gets 420", uac: "uac_420.xml", uacArgs: svc(2), idle: true},
+		// UPDATE in the early dialog (RFC 3311): answered once early media
+		// has answered the caller's offer, 500 + Retry-After before that.
+		{name: "early UPDATE hold", uas: "uas_early.xml", uasCalls: 2, uac: "uac_early_update.xml", uacArgs: svc(2), idle: true, answered: 2},
+		{name: "early UPDATE before any answer gets 500", uas: "uas_ring.xml", uasCalls: 2, uac: "uac_early_update_500.xml", uacArgs: svc(2), idle: true},
 		// Both parties behind NAT (Via and Contact name an unreachable port):
 		// rport and in-dialog requests to the source.
 		{name: "caller and callee behind NAT", uas: "uas_nat.xml", uasCalls: 2, uac: "uac_nat.xml", uacArgs: svc(2), idle: true, answered: 2},

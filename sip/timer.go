@@ -116,13 +116,14 @@ func (gw *Gateway) timerFromRequest(req *sip.Request) (*sessionTimer, []sip.Head
 	return &sessionTimer{interval: interval, weRefresh: refresher == "uas"}, hdrs, 0
 }
 
-// timerHeaders are the headers of an INVITE we send as UAC.
-func (gw *Gateway) timerHeaders() []sip.Header {
+// inviteHeaders are the extension headers of an INVITE we send as UAC:
+// Supported (100rel, and timer with its Session-Expires and Min-SE).
+func (gw *Gateway) inviteHeaders() []sip.Header {
 	st := gw.cfg.SessionTimer
 	if st.Disabled {
-		return nil
+		return []sip.Header{sip.NewHeader("Supported", "100rel")}
 	}
-	return []sip.Header{sip.NewHeader("Supported", "timer"), sip.NewHeader("Session-Expires", secs(st.Expires)),
+	return []sip.Header{sip.NewHeader("Supported", "100rel, timer"), sip.NewHeader("Session-Expires", secs(st.Expires)),
 		sip.NewHeader("Min-SE", secs(st.MinSE))}
 }
 

@@ -177,12 +177,13 @@ func (gw *Gateway) callTransferTarget(c *gwCall, from string, r *Route, groups [
 		case <-ctx.Done():
 		}
 	}()
-	hdrs := append([]sip.Header{sip.NewHeader("Content-Type", "application/sdp")}, gw.timerHeaders()...)
+	hdrs := append([]sip.Header{sip.NewHeader("Content-Type", "application/sdp")}, gw.inviteHeaders()...)
 	dlg, err := gw.ep.invite(ctx, uri, offer, hdrs...)
 	if err != nil {
 		return fail(sip.StatusServiceUnavailable, "Target Unreachable", err)
 	}
-	if err := dlg.WaitAnswer(ctx, sipgo.AnswerOptions{}); err != nil {
+	prack := gw.prackFor(dlg)
+	if err := dlg.WaitAnswer(ctx, sipgo.AnswerOptions{OnResponse: func(res *sip.Response) error { prack(res); return nil }}); err != nil {
 		dlg.Close()
 		var de *sipgo.ErrDialogResponse
 		if errors.As(err, &de) {
