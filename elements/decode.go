@@ -3,6 +3,7 @@ package elements
 import (
 	"fmt"
 	"sync/atomic"
+	"time"
 
 	"github.com/voxgraph/voxgraph/codecs"
 	"github.com/voxgraph/voxgraph/pipeline"
@@ -11,21 +12,33 @@ import (
 // Decode turns encoded frames back into PCM with the codec named by the
 // negotiated input format. Frames the jitter buffer marks missing become
 // silence (flagged concealed); undecodable payloads are counted and dropped.
+//
+// Output frames are one graph period long. Packets of another length (a
+// peer sending 30 ms packets to a 20 ms graph; the jitter buffer plays them
+// at their own pace) are reframed through a FIFO: at most one frame per
+// tick, the rest on the next. Packets of the graph's length pass straight
+// through.
 type Decode struct {
 	dec       codecs.Decoder
 	out       pipeline.Format
 	pt        uint8
+	frameLen  int     // samples × channels of one output frame
+	fifo      []int16 // reframing: decoded samples not yet emitted
+	emittedAt time.Duration
+	emitted   bool // a reframed frame went out at emittedAt
 	concealed atomic.Uint64
 	badPT     atomic.Uint64
 	errors    atomic.Uint64
+	overflow  atomic.Uint64
 }
 
 func init() {
 	pipeline.Register(pipeline.ElementInfo{
 		Name:    "decode",
 		Summary: "decodes encoded frames to PCM",
-		Doc: "Decodes each payload with the codec of the incoming format. A frame flagged missing (lost) becomes one frame " +
-			"of silence flagged concealed; a payload that fails to decode or has an unexpected payload type is dropped and counted.",
+		Doc: "Decodes each payload with the codec of the incoming format. A frame flagged missing (lost) becomes silence " +
+			"flagged concealed; a payload that fails to decode or has an unexpected payload type is dropped and counted. " +
+			"Packets longer or shorter than the graph period (a peer's 30 ms packets) are reframed to one period per tick.",
 		Inputs:  []pipeline.PortInfo{{Name: "in", Caps: pipeline.EncodedCaps, Doc: "encoded frames"}},
 		Outputs: []pipeline.PortInfo{{Name: "out", Doc: "PCM at the codec's sample rate"}},
 		New:     func() pipeline.Element { return &Decode{} },
@@ -50,19 +63,84 @@ func (e *Decode) Negotiate(n *pipeline.Negotiation) error {
 	}
 	e.pt = in.PayloadType
 	e.out = pipeline.PCM(c.SampleRate, c.Channels, in.PTime)
+	e.frameLen = e.out.Samples() * e.out.Channels
+	// Room for the longest packet (200 ms) and a frame besides.
+	e.fifo = make([]int16, 0, c.SampleRate*c.Channels/5+e.frameLen)
+	e.emitted = false
 	n.SetAllOut(e.out)
+	return nil
+}
+
+// samples is the length in samples × channels of a frame of d (0: a graph period).
+func (e *Decode) samples(d time.Duration) int {
+	if d <= 0 || d == e.out.PTime {
+		return e.frameLen
+	}
+	return int(int64(e.out.Rate)*int64(d)/int64(time.Second)) * e.out.Channels
+}
+
+// emit passes a decoded frame on: straight through when it is one period
+// long and nothing waits in the FIFO, reframed otherwise.
+func (e *Decode) emit(f *pipeline.Frame, out *pipeline.Output) {
+	if len(f.PCM) == e.frameLen && len(e.fifo) == 0 {
+		out.Emit(0, f)
+		return
+	}
+	if room := cap(e.fifo) - len(e.fifo); len(f.PCM) > room {
+		// More than the FIFO holds (a burst after a stall): keep the newest.
+		drop := min(len(f.PCM)-room, len(e.fifo))
+		e.fifo = e.fifo[:copy(e.fifo, e.fifo[drop:])]
+		e.overflow.Add(1)
+	}
+	n := min(len(f.PCM), cap(e.fifo)-len(e.fifo))
+	e.fifo = append(e.fifo, f.PCM[len(f.PCM)-n:]...)
+	out.Drop(f)
+	e.pump(out)
+}
+
+// pump emits one reframed frame if a full one waits and none went out at
+// this tick.
+func (e *Decode) pump(out *pipeline.Output) {
+	now := out.Time()
+	if len(e.fifo) < e.frameLen || e.emitted && e.emittedAt == now {
+		return
+	}
+	e.emitted, e.emittedAt = true, now
+	e.emitFIFO(e.frameLen, out)
+}
+
+func (e *Decode) emitFIFO(n int, out *pipeline.Output) {
+	nf := out.NewFrame()
+	copy(nf.SetPCMLen(n), e.fifo[:n])
+	nf.Format = e.out
+	nf.Time = out.Time()
+	e.fifo = e.fifo[:copy(e.fifo, e.fifo[n:])]
+	out.Emit(0, nf)
+}
+
+// Tick emits the frame due from the FIFO on ticks without a packet.
+func (e *Decode) Tick(out *pipeline.Output) error {
+	e.pump(out)
+	return nil
+}
+
+// EndOfStream emits what the FIFO still holds.
+func (e *Decode) EndOfStream(_ int, out *pipeline.Output) error {
+	for len(e.fifo) > 0 {
+		e.emitFIFO(min(e.frameLen, len(e.fifo)), out)
+	}
 	return nil
 }
 
 // Process decodes the frame in place.
 func (e *Decode) Process(_ int, f *pipeline.Frame, out *pipeline.Output) error {
 	if f.Flags&pipeline.FlagMissing != 0 {
-		clear(f.SetPCMLen(e.out.Samples() * e.out.Channels))
+		clear(f.SetPCMLen(e.samples(f.Format.PTime)))
 		f.Payload = f.Payload[:0]
 		f.Format = e.out
 		f.Flags = (f.Flags &^ pipeline.FlagMissing) | pipeline.FlagConcealed
 		e.concealed.Add(1)
-		out.Emit(0, f)
+		e.emit(f, out)
 		return nil
 	}
 	if f.RTP.PayloadType != e.pt {
@@ -80,7 +158,7 @@ func (e *Decode) Process(_ int, f *pipeline.Frame, out *pipeline.Output) error {
 	f.PCM = pcm[:n]
 	f.Payload = f.Payload[:0]
 	f.Format = e.out
-	out.Emit(0, f)
+	e.emit(f, out)
 	return nil
 }
 
@@ -90,6 +168,7 @@ func (e *Decode) Stats() []pipeline.Stat {
 		{Name: "concealed", Value: float64(e.concealed.Load())},
 		{Name: "bad_pt", Value: float64(e.badPT.Load())},
 		{Name: "decode_errors", Value: float64(e.errors.Load())},
+		{Name: "reframe_overflow", Value: float64(e.overflow.Load())},
 	}
 }
 

@@ -6,15 +6,25 @@
 # machine does not inflate it). Not a test: run it by hand.
 #
 #   ./benchmarks/sip/run.sh [RATES...]     default: 50 100 200 300 400 500 600
+#   ./benchmarks/sip/run.sh --rtp [RATES...]   with RTP on every call; default: 5 10 20 30 40
 #   VOXGRAPH_CPUPROFILE=/tmp/gw.prof ./benchmarks/sip/run.sh 100   # profile the gateway
 #
-# Each call lasts 1 s (-d 1000); each step places rate x 10 calls.
-# The gateway builds a media graph and binds two RTP ports per call even
-# though SIPp sends no RTP here: this is "signalling + call setup" cost.
+# Signalling mode: each call lasts 1 s (-d 1000); each step places rate x 10
+# calls. The gateway builds a media graph and binds two RTP ports per call
+# even though SIPp sends no RTP: this is "signalling + call setup" cost.
+# RTP mode: SIPp's uac_pcap plays 7 s of PCMA (30 ms packets) and an RFC 4733
+# digit on each call, the uas (PCMU, -rtp_echo) sends back what it gets, so
+# the gateway transcodes PCMA<->PCMU both ways and relays the event; each
+# step places rate x 10 calls of about 9 s.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 command -v sipp >/dev/null || { echo "sipp missing: apt-get install sip-tester"; exit 1; }
-rates=("$@"); [ ${#rates[@]} -gt 0 ] || rates=(50 100 200 300 400 500 600)
+rtp=false
+if [ "${1:-}" = --rtp ]; then rtp=true; shift; fi
+rates=("$@")
+if [ ${#rates[@]} -eq 0 ]; then
+  if $rtp; then rates=(5 10 20 30 40); else rates=(50 100 200 300 400 500 600); fi
+fi
 tmp=$(mktemp -d); trap 'kill -INT $(jobs -p) 2>/dev/null; sleep 1; rm -rf "$tmp"' EXIT
 go build -o "$tmp/voxgraph" ./cmd/voxgraph
 
@@ -27,7 +37,14 @@ codecs: [PCMU, PCMA]
 routes:
   - {name: bench, request_uri: '^sip:service@', forward: 'sip:service@127.0.0.1:$uas_port', open: true}
 YAML
-(cd "$tmp" && sipp -sn uas -i 127.0.0.1 -p "$uas_port" -mp "$(free_port)" -nostdin -bg >/dev/null 2>&1) || true
+uas_extra=() uac_scn=uac uac_extra=(-d 1000)
+if $rtp; then
+  pcaps=/usr/share/sip-tester
+  [ -f "$pcaps/g711a.pcap" ] || { echo "$pcaps/g711a.pcap missing (Debian's sip-tester ships it)"; exit 1; }
+  mkdir -p "$tmp/pcap" && ln -s "$pcaps"/*.pcap "$tmp/pcap/"
+  uas_extra=(-rtp_echo) uac_scn=uac_pcap uac_extra=()
+fi
+(cd "$tmp" && sipp -sn uas -i 127.0.0.1 -p "$uas_port" -mp "$(free_port)" "${uas_extra[@]}" -nostdin -bg >/dev/null 2>&1) || true
 sleep 0.5
 "$tmp/voxgraph" gateway --config "$tmp/gw.yaml" --log-level error ${VOXGRAPH_CPUPROFILE:+--cpuprofile "$VOXGRAPH_CPUPROFILE"} >"$tmp/gw.log" 2>&1 &
 gw_pid=$!
@@ -40,8 +57,8 @@ for r in "${rates[@]}"; do
   n=$((r * 10))
   before=$(cpu_ticks)
   set +e
-  (cd "$tmp" && sipp -sn uac 127.0.0.1:"$gw_port" -s service -i 127.0.0.1 -p "$uac_port" -mp "$(free_port)" \
-     -r "$r" -m "$n" -l $((r * 3)) -d 1000 -nostdin -timeout 120s -timeout_error \
+  (cd "$tmp" && sipp -sn "$uac_scn" 127.0.0.1:"$gw_port" -s service -i 127.0.0.1 -p "$uac_port" -mp "$(free_port)" \
+     -r "$r" -m "$n" -l $((r * 12)) "${uac_extra[@]}" -nostdin -timeout 180s -timeout_error \
      -trace_rtt -rtt_freq 1 -trace_stat -fd 1 >"$tmp/uac-$r.out" 2>&1)
   code=$?
   set -e

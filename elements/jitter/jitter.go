@@ -6,6 +6,7 @@ package jitter
 
 import (
 	"fmt"
+	"log/slog"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -17,8 +18,12 @@ import (
 )
 
 // Jitter reorders encoded RTP frames, drops duplicates and late packets,
-// and plays one frame per tick after an adaptive delay; a lost packet
-// becomes a frame flagged missing, which decode conceals.
+// and plays them at their own pace after an adaptive delay: one per tick
+// when the sender's packet time is the graph's, otherwise one per packet
+// time (learnt from the timestamps: a peer sending 30 ms packets to a 20 ms
+// graph gets two packets played every three ticks, decode reframes the
+// audio). A lost packet becomes a frame flagged missing, which decode
+// conceals.
 type Jitter struct {
 	Min      time.Duration `prop:"min" default:"20ms" doc:"smallest playout delay"`
 	Max      time.Duration `prop:"max" default:"200ms" doc:"largest playout delay; also how long an underrun is concealed and how far behind schedule a packet may still play"`
@@ -27,22 +32,34 @@ type Jitter struct {
 
 	buf    *jb.Buffer[*pipeline.Frame]
 	format pipeline.Format
+	cfg    jb.Config
 
+	// The stream's packet time and the playout pace.
+	frame     time.Duration // packet time played (starts as the graph's)
+	tick      time.Duration // graph period
+	credit    time.Duration // playout time owed: one Pop per frame of it
+	last      lastPacket
+	candidate uint32 // a different timestamp step seen…
+	seen      int    // …this many times in a row
+
+	log      *slog.Logger
+	retimed  atomic.Uint64        // packet time changes followed
 	clock    func() time.Duration // tests: replaces both clocks
 	clockSet bool                 // the clock was chosen (by the first frame)
 	wall     bool                 // frames carry Arrival: run on pipeline.Now, else on the media clock
 	declared bool
 	latency  time.Duration // last declared with SetLatency
 
-	last [nStats]uint64
-	pub  [nStats]atomic.Uint64 // read by Stats from other goroutines
+	lastStats [nStats]uint64
+	pub       [nStats]atomic.Uint64 // read by Stats from other goroutines
 }
 
 func init() {
 	pipeline.Register(pipeline.ElementInfo{
 		Name:    "jitter",
-		Summary: "adaptive jitter buffer: reorders RTP frames and plays one per tick, lost ones flagged missing",
-		Doc: "Buffers encoded frames by RTP sequence number and plays them in order, one per tick, `delay` after their " +
+		Summary: "adaptive jitter buffer: reorders RTP frames and plays them at their packet time, lost ones flagged missing",
+		Doc: "Buffers encoded frames by RTP sequence number and plays them in order, one per packet time (learnt from the " +
+			"timestamps: one per tick for 20 ms packets in a 20 ms graph, two every three ticks for 30 ms ones, which decode reframes), `delay` after their " +
 			"mean arrival. The delay adapts between `min` and `max` to the RFC 3550 interarrival jitter and to delay " +
 			"spikes, changing only at talkspurt starts (marker bit) and when the buffer runs dry, and is declared to the " +
 			"graph (Graph.Latency). A lost packet becomes one frame flagged missing, with its sequence number and " +
@@ -67,22 +84,89 @@ func (e *Jitter) Negotiate(n *pipeline.Negotiation) error {
 	if ptime == 0 {
 		ptime = n.PTime
 	}
-	if ptime != n.PTime {
-		return fmt.Errorf("input frames of %s cannot be played one per %s tick (set the graph's ptime to %s)", ptime, n.PTime, ptime)
-	}
-	buf, err := jb.New[*pipeline.Frame](jb.Config{
-		ClockRate: in.Rate, FrameDuration: ptime,
-		Min: e.Min, Max: e.Max, Target: e.Target, Capacity: e.Capacity,
-	})
+	e.cfg = jb.Config{ClockRate: in.Rate, FrameDuration: ptime, Min: e.Min, Max: e.Max, Target: e.Target, Capacity: e.Capacity}
+	buf, err := jb.New[*pipeline.Frame](e.cfg)
 	if err != nil {
 		return err
 	}
 	e.buf = buf
 	e.format = in
 	e.format.PTime = ptime
+	e.frame, e.tick, e.credit = ptime, n.PTime, 0
+	e.last, e.candidate, e.seen = lastPacket{}, 0, 0
+	e.log = n.Logger
 	e.publish()
 	n.SetAllOut(in)
 	return nil
+}
+
+// lastPacket is the last packet pushed, for learning the packet time.
+type lastPacket struct {
+	ok   bool
+	seq  uint16
+	ts   uint32
+	ssrc uint32
+}
+
+// maxPacketTime bounds a learnt packet time (RFC 3551 allows up to 200 ms
+// for G.711; anything longer is a timestamp jump, not a packet).
+const maxPacketTime = 200 * time.Millisecond
+
+// learn watches the timestamp step between consecutive packets: one that
+// differs from the packet time played switches the buffer to it at the
+// start of a stream (fewer than five packets played), three in a row later.
+func (e *Jitter) learn(f *pipeline.Frame, out *pipeline.Output) {
+	h := &f.RTP
+	prev := e.last
+	e.last = lastPacket{true, h.SequenceNumber, h.Timestamp, h.SSRC}
+	if !prev.ok || prev.ssrc != h.SSRC || h.SequenceNumber != prev.seq+1 {
+		return
+	}
+	step := h.Timestamp - prev.ts
+	d := time.Duration(step) * time.Second / time.Duration(e.format.Rate)
+	if step == 0 || d > maxPacketTime || time.Duration(step)*time.Second%time.Duration(e.format.Rate) != 0 {
+		return
+	}
+	if d == e.frame {
+		e.seen = 0
+		return
+	}
+	if step != e.candidate {
+		e.candidate, e.seen = step, 0
+	}
+	e.seen++
+	if e.seen < 3 && e.buf.Stats().Played >= 5 {
+		return
+	}
+	// The sender's packet time is d: a new buffer paced by it, holding what
+	// the old one held.
+	cfg := e.cfg
+	cfg.FrameDuration = d
+	buf, err := jb.New[*pipeline.Frame](cfg)
+	if err != nil {
+		return
+	}
+	for {
+		old, st := e.buf.Drain()
+		if st == jb.StatusWaiting {
+			break
+		}
+		if st == jb.StatusOK {
+			ev, has, v := buf.Push(old.RTP.SequenceNumber, old.RTP.Timestamp, old.RTP.SSRC, old.RTP.Marker, e.arrival(old, out), old)
+			if has {
+				out.Drop(ev)
+			}
+			if v == jb.VerdictDuplicate || v == jb.VerdictLate || v == jb.VerdictTooEarly {
+				out.Drop(old)
+			}
+		}
+	}
+	e.dropFlushed(out)
+	if e.log != nil {
+		e.log.Info("jitter buffer follows the sender's packet time", "ptime", d, "graph_ptime", e.tick)
+	}
+	e.buf, e.cfg, e.frame, e.format.PTime, e.credit, e.seen = buf, cfg, d, d, 0, 0
+	e.retimed.Add(1)
 }
 
 // arrival is when f arrived, on the clock the buffer runs on.
@@ -123,6 +207,7 @@ func (e *Jitter) Process(_ int, f *pipeline.Frame, out *pipeline.Output) error {
 		out.Drop(f) // a placeholder, not a packet: the buffer finds its own gaps
 		return nil
 	}
+	e.learn(f, out)
 	evicted, has, v := e.buf.Push(f.RTP.SequenceNumber, f.RTP.Timestamp, f.RTP.SSRC, f.RTP.Marker, e.arrival(f, out), f)
 	if has {
 		out.Drop(evicted)
@@ -137,11 +222,18 @@ func (e *Jitter) Process(_ int, f *pipeline.Frame, out *pipeline.Output) error {
 	return nil
 }
 
-// Tick plays the frame that is due: a packet, a missing frame, or nothing.
+// Tick plays what is due: at the sender's packet time, none, one or more
+// packets (or missing frames) per tick. Each Pop sees the time its frame
+// period ends, so they stay exactly one packet time apart.
 func (e *Jitter) Tick(out *pipeline.Output) error {
-	f, st := e.buf.Pop(e.now(out))
-	e.dropFlushed(out)
-	e.emit(st, f, out)
+	now := e.now(out)
+	e.credit += e.tick
+	for e.credit >= e.frame {
+		e.credit -= e.frame
+		f, st := e.buf.Pop(now - e.credit)
+		e.dropFlushed(out)
+		e.emit(st, f, out)
+	}
 	e.declare(out)
 	e.publish()
 	return nil
@@ -168,6 +260,7 @@ func (e *Jitter) emit(st jb.Status, f *pipeline.Frame, out *pipeline.Output) {
 		if f.RTP.Marker {
 			f.Flags |= pipeline.FlagTalkspurt
 		}
+		f.Format.PTime = e.frame // what the packet holds, for decode to reframe
 		out.Emit(0, f)
 	case jb.StatusMissing:
 		m := out.NewFrame()
@@ -249,16 +342,17 @@ func (e *Jitter) publish() {
 		sDelay: uint64(s.Delay), sTarget: uint64(s.Target), sJitter: uint64(s.Jitter),
 	}
 	for i := range v {
-		if v[i] != e.last[i] {
-			e.last[i] = v[i]
+		if v[i] != e.lastStats[i] {
+			e.lastStats[i] = v[i]
 			e.pub[i].Store(v[i])
 		}
 	}
 }
 
-// Stats reports the buffer's counters, its delay, target and jitter.
+// Stats reports the buffer's counters, its delay, target and jitter, and
+// how often it followed a change of the sender's packet time.
 func (e *Jitter) Stats() []pipeline.Stat {
-	out := make([]pipeline.Stat, nStats)
+	out := make([]pipeline.Stat, nStats, nStats+1)
 	for i := range out {
 		v := float64(e.pub[i].Load())
 		if statInfo[i].unit == "ms" {
@@ -266,7 +360,7 @@ func (e *Jitter) Stats() []pipeline.Stat {
 		}
 		out[i] = pipeline.Stat{Name: statInfo[i].name, Value: v, Unit: statInfo[i].unit}
 	}
-	return out
+	return append(out, pipeline.Stat{Name: "ptime_changes", Value: float64(e.retimed.Load())})
 }
 
 func (e *Jitter) String() string {
