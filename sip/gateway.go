@@ -772,8 +772,36 @@ func (gw *Gateway) release(c *gwCall, cause string) {
 		delete(gw.calls, c)
 		gw.mu.Unlock()
 		close(c.ended)
-		gw.log.Info("call ended", "call", c.id, "cause", cause, "duration", time.Since(c.started).Round(time.Millisecond))
+		attrs := []any{"call", c.id, "cause", cause, "duration", time.Since(c.started).Round(time.Millisecond)}
+		if c.leave == nil && c.g != nil {
+			attrs = append(attrs, mediaSummary(c.g))
+		}
+		gw.log.Info("call ended", attrs...)
 	})
+}
+
+// mediaSummary is a call's media counters for its end-of-call log line:
+// per leg, RTP packets received and sent, packets the jitter buffer found
+// lost, and telephone-events received.
+func mediaSummary(g *pipeline.Graph) slog.Attr {
+	var attrs []any
+	for _, e := range g.Stats() {
+		var key string
+		switch e.Name {
+		case "a_rx", "b_rx", "a_tx", "b_tx":
+			key = "packets"
+		case "a_jb", "b_jb":
+			key = "lost"
+		default:
+			continue
+		}
+		for _, st := range e.Extra {
+			if st.Name == key || st.Name == "events" {
+				attrs = append(attrs, e.Name+"_"+st.Name, uint64(st.Value))
+			}
+		}
+	}
+	return slog.Group("media", attrs...)
 }
 
 // onInfo relays an in-dialog INFO (DTMF as application/dtmf-relay or
