@@ -17,8 +17,6 @@ import (
 	"github.com/voxgraph/voxgraph/pipeline"
 )
 
-// runLine builds and runs a one-line pipeline to completion.
-
 // peakFreq scans 50 Hz .. rate/2 in 10 Hz steps for the strongest frequency.
 func peakFreq(pcm []int16, rate int) float64 {
 	best, bestP := 0.0, -1.0

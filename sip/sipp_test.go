@@ -2,9 +2,7 @@ package sip
 
 import (
 	"bytes"
-	"context"
 	"fmt"
-	"github.com/voxgraph/voxgraph/internal/peer"
 	"net"
 	"os"
 	"os/exec"
@@ -15,6 +13,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/voxgraph/voxgraph/internal/peer"
 )
 
 func requireSIPp(t *testing.T) string { return peer.Require(t, "sipp", "sip-tester") }
@@ -249,5 +249,4 @@ func TestSIPpLoad(t *testing.T) {
 	// Transactions linger for their RFC 3261 timers (up to 32 s after the
 	// last message); what must not linger are the calls' own goroutines.
 	waitFor(t, "goroutines back to where they were", func() bool { return runtime.NumGoroutine() <= before+20 })
-	_ = context.Background
 }
