@@ -89,6 +89,16 @@ type inDialog struct {
 	write  func(*sip.Request) error
 }
 
+// leg returns what a call's leg ("a" or "b") negotiated.
+func (gw *Gateway) leg(c *gwCall, leg string) Leg {
+	gw.mu.Lock()
+	defer gw.mu.Unlock()
+	if leg == "a" {
+		return c.legA
+	}
+	return c.legB
+}
+
 func otherLeg(leg string) string {
 	if leg == "a" {
 		return "b"
@@ -112,13 +122,7 @@ func (gw *Gateway) wireEvents(c *gwCall, g *pipeline.Graph) {
 // It runs on the receiver's goroutine: nothing here blocks.
 func (gw *Gateway) eventFrom(c *gwCall, leg string, ev rtp.Event) {
 	other := otherLeg(leg)
-	gw.mu.Lock()
-	to := c.legA
-	if other == "b" {
-		to = c.legB
-	}
-	gw.mu.Unlock()
-	if to.Events {
+	if gw.leg(c, other).Events {
 		if sink, ok := gw.element(c, other+"_tx").(*rtp.Sink); ok {
 			if err := sink.SendEvent(ev); err != nil {
 				gw.log.Debug("DTMF event", "call", c.id, "err", err)

@@ -72,16 +72,7 @@ func TestGatewayDTMF(t *testing.T) {
 			gw := newTestGateway(t, callee.Addr(), tc.route)
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			defer cancel()
-			call, err := caller.Call(ctx, fmt.Sprintf("sip:1234@%s", gw.Addr()))
-			if err != nil {
-				t.Fatal(err)
-			}
-			var answered *Call
-			select {
-			case answered = <-callee.Answered():
-			case <-time.After(3 * time.Second):
-				t.Fatal("callee did not answer")
-			}
+			call, answered := callAnswered(t, ctx, caller, callee, fmt.Sprintf("sip:1234@%s", gw.Addr()))
 			if got := call.Negotiated.TelephoneEvent != nil; got == tc.callerNoTE {
 				t.Fatalf("caller telephone-event agreed: %v", got)
 			}

@@ -429,17 +429,7 @@ func (gw *Gateway) connect(c *gwCall, req *sip.Request, tx sip.ServerTransaction
 		case <-ctx.Done():
 		}
 	}()
-	hdrs := append([]sip.Header{sip.NewHeader("Content-Type", "application/sdp")}, gw.inviteHeaders()...)
-	if mf := req.MaxForwards(); mf != nil {
-		hdrs = append(hdrs, sip.NewHeader("Max-Forwards", strconv.Itoa(int(mf.Val())-1)))
-	}
-	b, err := gw.ep.invite(ctx, uri, offerB, hdrs...)
-	if err != nil {
-		return sip.StatusServiceUnavailable, "Target Unreachable", err
-	}
-	gw.mu.Lock()
-	c.b, c.sb = b, legSession{cli: b}
-	gw.mu.Unlock()
+	expires, minSE := gw.cfg.SessionTimer.Expires, gw.cfg.SessionTimer.MinSE
 	// Early media: on the first 183 with SDP the call's media is set up and
 	// the caller gets 183 with our answer, so a trunk's ringback or
 	// announcement reaches it before the answer. Ringing without SDP is
@@ -447,25 +437,32 @@ func (gw *Gateway) connect(c *gwCall, req *sip.Request, tx sip.ServerTransaction
 	ringing := false
 	var answerA []byte
 	var earlyErr error
-	prack := gw.prackFor(b)
-	err = b.WaitAnswer(ctx, sipgo.AnswerOptions{OnResponse: func(res *sip.Response) error {
-		prack(res)
-		code := res.StatusCode
-		if code == sip.StatusSessionInProgress && len(res.Body()) > 0 && c.g == nil && earlyErr == nil && offerA != nil {
-			if answerA, earlyErr = gw.setupMedia(c, offerA, offerBSess, res.Body()); earlyErr == nil {
-				gw.provisional(c, sip.StatusSessionInProgress, "Session Progress", answerA)
-				ringing = true
-				gw.log.Info("early media", "call", c.id, "a", c.legA.Codec, "b", c.legB.Codec)
-				return nil
+	var b *sipgo.DialogClientSession
+	for attempt := 0; ; attempt++ {
+		hdrs := append([]sip.Header{sip.NewHeader("Content-Type", "application/sdp")}, gw.inviteHeadersFor(expires, minSE)...)
+		if mf := req.MaxForwards(); mf != nil {
+			hdrs = append(hdrs, sip.NewHeader("Max-Forwards", strconv.Itoa(int(mf.Val())-1)))
+		}
+		if b, err = gw.ep.invite(ctx, uri, offerB, hdrs...); err != nil {
+			return sip.StatusServiceUnavailable, "Target Unreachable", err
+		}
+		gw.mu.Lock()
+		c.b, c.sb = b, legSession{cli: b}
+		gw.mu.Unlock()
+		err = gw.waitAnswerB(ctx, c, b, offerA, offerBSess, &ringing, &answerA, &earlyErr)
+		// 422 (RFC 4028 §7.2): the callee wants a longer session interval;
+		// try once more with its Min-SE.
+		var de *sipgo.ErrDialogResponse
+		if attempt == 0 && errors.As(err, &de) && de.Res.StatusCode == 422 && !gw.cfg.SessionTimer.Disabled {
+			if d, _, perr := parseSessionExpires(header(de.Res, "Min-SE")); perr == nil && d > expires {
+				gw.log.Info("callee asks a longer session interval: retrying", "call", c.id, "min_se", d)
+				expires, minSE = d, d
+				b.Close()
+				continue
 			}
-			gw.log.Info("early media refused", "call", c.id, "err", earlyErr)
 		}
-		if (code == sip.StatusRinging || code == sip.StatusSessionInProgress) && !ringing {
-			ringing = true
-			gw.provisional(c, sip.StatusRinging, "Ringing", nil)
-		}
-		return nil
-	}})
+		break
+	}
 	if err != nil {
 		var de *sipgo.ErrDialogResponse
 		if errors.As(err, &de) {
@@ -518,6 +515,32 @@ func (gw *Gateway) connect(c *gwCall, req *sip.Request, tx sip.ServerTransaction
 	gw.log.Info("call connected", "call", c.id, "route", r.Name, "target", target, "a", c.legA.Codec, "b", c.legB.Codec,
 		"transcoding", c.legA.Codec != c.legB.Codec)
 	return 0, "", nil
+}
+
+// waitAnswerB waits for leg B's final response, PRACKing reliable
+// provisionals, relaying ringing and setting up early media on the first
+// 183 with SDP (the caller then gets 183 with our answer, answerA).
+func (gw *Gateway) waitAnswerB(ctx context.Context, c *gwCall, b *sipgo.DialogClientSession, offerA, offerBSess *sdp.Session,
+	ringing *bool, answerA *[]byte, earlyErr *error) error {
+	prack := gw.prackFor(b)
+	return b.WaitAnswer(ctx, sipgo.AnswerOptions{OnResponse: func(res *sip.Response) error {
+		prack(res)
+		code := res.StatusCode
+		if code == sip.StatusSessionInProgress && len(res.Body()) > 0 && c.g == nil && *earlyErr == nil && offerA != nil {
+			if *answerA, *earlyErr = gw.setupMedia(c, offerA, offerBSess, res.Body()); *earlyErr == nil {
+				gw.provisional(c, sip.StatusSessionInProgress, "Session Progress", *answerA)
+				*ringing = true
+				gw.log.Info("early media", "call", c.id, "a", c.legA.Codec, "b", c.legB.Codec)
+				return nil
+			}
+			gw.log.Info("early media refused", "call", c.id, "err", *earlyErr)
+		}
+		if (code == sip.StatusRinging || code == sip.StatusSessionInProgress) && !*ringing {
+			*ringing = true
+			gw.provisional(c, sip.StatusRinging, "Ringing", nil)
+		}
+		return nil
+	}})
 }
 
 // answerA sends leg A our 200 with body (an SDP answer, or an offer for
@@ -819,12 +842,7 @@ func (gw *Gateway) onInfo(req *sip.Request, tx sip.ServerTransaction) {
 		return
 	}
 	other := otherLeg(leg)
-	gw.mu.Lock()
-	to := c.legA
-	if other == "b" {
-		to = c.legB
-	}
-	gw.mu.Unlock()
+	to := gw.leg(c, other)
 	ct := ""
 	if h := req.ContentType(); h != nil {
 		ct = h.Value()

@@ -101,16 +101,7 @@ func TestGatewayTranscodes(t *testing.T) {
 
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			defer cancel()
-			call, err := caller.Call(ctx, fmt.Sprintf("sip:1234@%s", gw.Addr()))
-			if err != nil {
-				t.Fatal(err)
-			}
-			var answered *Call
-			select {
-			case answered = <-callee.Answered():
-			case <-time.After(3 * time.Second):
-				t.Fatal("callee did not answer")
-			}
+			call, answered := callAnswered(t, ctx, caller, callee, fmt.Sprintf("sip:1234@%s", gw.Addr()))
 			if a, b := call.Negotiated.Codec.Name, answered.Negotiated.Codec.Name; a != tc.wantA || b != tc.wantB {
 				t.Fatalf("leg A %s, leg B %s; want %s and %s", a, b, tc.wantA, tc.wantB)
 			}

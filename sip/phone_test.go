@@ -29,6 +29,22 @@ func toneFile(t *testing.T, hz string) string {
 	return path
 }
 
+// callAnswered places a call from caller to target and returns it with the
+// callee's side of it, failing the test unless callee answers within 3 s.
+func callAnswered(t *testing.T, ctx context.Context, caller, callee *Phone, target string) (call, answered *Call) {
+	t.Helper()
+	call, err := caller.Call(ctx, target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case answered = <-callee.Answered():
+	case <-time.After(3 * time.Second):
+		t.Fatal("the callee did not answer")
+	}
+	return call, answered
+}
+
 func waitDone(t *testing.T, c *Call, what string) {
 	t.Helper()
 	select {
@@ -50,16 +66,7 @@ func TestPhoneToPhone(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	call, err := caller.Call(ctx, callee.URI())
-	if err != nil {
-		t.Fatal(err)
-	}
-	var answered *Call
-	select {
-	case answered = <-callee.Answered():
-	case <-time.After(2 * time.Second):
-		t.Fatal("callee did not answer")
-	}
+	call, answered := callAnswered(t, ctx, caller, callee, callee.URI())
 	if got := call.Negotiated.Codec.Name; got != "PCMA" {
 		t.Fatalf("negotiated %s: the answerer prefers PCMA", got)
 	}

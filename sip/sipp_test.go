@@ -196,6 +196,10 @@ func TestSIPpScenarios(t *testing.T) {
 		// Both parties behind NAT (Via and Contact name an unreachable port):
 		// rport and in-dialog requests to the source.
 		{name: "caller and callee behind NAT", uas: "uas_nat.xml", uasCalls: 2, uac: "uac_nat.xml", uacArgs: svc(2), idle: true, answered: 2},
+		// The callee's 422 (Min-SE 3 s): the gateway retries with 3 s; the
+		// SIPp uas sees each INVITE as a call, so 2 calls make 4.
+		{name: "callee's 422 retried with its Min-SE", uas: "uas_422.xml", uasCalls: 4, uac: "-sn uac", uacArgs: svc(2, "-d", "300"), config: shortTimers,
+			idle: true, answered: 2},
 		{name: "session interval below Min-SE gets 422", uac: "uac_timer_422.xml", uacArgs: svc(2), config: shortTimers, idle: true},
 	}
 	for _, tt := range tests {

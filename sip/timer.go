@@ -119,12 +119,17 @@ func (gw *Gateway) timerFromRequest(req *sip.Request) (*sessionTimer, []sip.Head
 // inviteHeaders are the extension headers of an INVITE we send as UAC:
 // Supported (100rel, and timer with its Session-Expires and Min-SE).
 func (gw *Gateway) inviteHeaders() []sip.Header {
-	st := gw.cfg.SessionTimer
-	if st.Disabled {
+	return gw.inviteHeadersFor(gw.cfg.SessionTimer.Expires, gw.cfg.SessionTimer.MinSE)
+}
+
+// inviteHeadersFor is inviteHeaders with the given session interval and
+// Min-SE (a retry after 422).
+func (gw *Gateway) inviteHeadersFor(expires, minSE time.Duration) []sip.Header {
+	if gw.cfg.SessionTimer.Disabled {
 		return []sip.Header{sip.NewHeader("Supported", "100rel")}
 	}
-	return []sip.Header{sip.NewHeader("Supported", "100rel, timer"), sip.NewHeader("Session-Expires", secs(st.Expires)),
-		sip.NewHeader("Min-SE", secs(st.MinSE))}
+	return []sip.Header{sip.NewHeader("Supported", "100rel, timer"), sip.NewHeader("Session-Expires", secs(expires)),
+		sip.NewHeader("Min-SE", secs(minSE))}
 }
 
 // timerFromResponse settles the session timer of a dialog in which we are

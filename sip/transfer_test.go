@@ -58,16 +58,7 @@ routes:
 `, b.Addr(), c.Addr(), l16.Addr(), c.Addr()))
 			ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 			defer cancel()
-			callA, err := a.Call(ctx, fmt.Sprintf("sip:1@%s", gw.Addr()))
-			if err != nil {
-				t.Fatal(err)
-			}
-			var callB *Call
-			select {
-			case callB = <-b.Answered():
-			case <-time.After(3 * time.Second):
-				t.Fatal("B did not answer")
-			}
+			callA, callB := callAnswered(t, ctx, a, b, fmt.Sprintf("sip:1@%s", gw.Addr()))
 			time.Sleep(300 * time.Millisecond)
 			transferor, stays := callB, callA
 			if tc.transferor == "a" {
