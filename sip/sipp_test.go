@@ -51,7 +51,8 @@ type sippProc struct {
 	cmd  *exec.Cmd
 	out  *lockedBuffer
 	port int
-	done chan error
+	done chan struct{} // closed when SIPp has exited, with err set
+	err  error
 }
 
 // startSIPp runs SIPp with the scenario (a testdata file, or "-sn NAME" for a
@@ -67,23 +68,47 @@ func startSIPp(t *testing.T, bin, scenario string, args ...string) *sippProc {
 		full = append(full, "-sf", filepath.Join("testdata", "sipp", scenario))
 	}
 	full = append(full, args...)
-	p := &sippProc{cmd: exec.Command(bin, full...), out: &lockedBuffer{}, port: port, done: make(chan error, 1)}
+	p := &sippProc{cmd: exec.Command(bin, full...), out: &lockedBuffer{}, port: port, done: make(chan struct{})}
 	p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
 	p.cmd.Dir, _ = os.Getwd()
 	if err := p.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	go func() { p.done <- p.cmd.Wait() }()
+	go func() { p.err = p.cmd.Wait(); close(p.done) }()
 	t.Cleanup(func() { p.cmd.Process.Kill() })
+	// Wait until SIPp has bound its SIP port: a UAS that is not listening
+	// yet when the gateway's INVITE goes out would make a loaded machine's
+	// run depend on retransmission timing.
+	deadline := time.Now().Add(10 * time.Second)
+	for !udpBound(port) {
+		select {
+		case <-p.done:
+			return p // already finished (a short UAC scenario)
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("sipp did not bind 127.0.0.1:%d\n%s", port, p.out.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 	return p
+}
+
+// udpBound reports whether a UDP socket is bound to port (from /proc/net/udp).
+func udpBound(port int) bool {
+	b, err := os.ReadFile("/proc/net/udp")
+	if err != nil {
+		return true // not Linux: nothing to wait on
+	}
+	return strings.Contains(string(b), fmt.Sprintf(":%04X ", port))
 }
 
 // wait waits for SIPp to exit and fails the test unless every call succeeded (exit 0).
 func (p *sippProc) wait(t *testing.T, what string, limit time.Duration) {
 	t.Helper()
 	select {
-	case err := <-p.done:
-		if err != nil {
+	case <-p.done:
+		if err := p.err; err != nil {
 			errs, _ := os.ReadFile(p.cmd.Args[indexOf(p.cmd.Args, "-error_file")+1])
 			t.Fatalf("%s: sipp %v\n%s\n%s", what, err, p.out.String(), errs)
 		}
