@@ -300,6 +300,11 @@ func (gw *Gateway) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		respond(tx, req, sip.StatusTooManyHops, "Too Many Hops")
 		return
 	}
+	if gw.cfg.MaxCalls > 0 && gw.ActiveCalls() >= gw.cfg.MaxCalls {
+		gw.stats.Rejected.Add(1)
+		respond(tx, req, sip.StatusServiceUnavailable, "Too Many Calls", sip.NewHeader("Retry-After", "5"))
+		return
+	}
 	r, groups := gw.route(req, req.Source())
 	if r == nil {
 		gw.stats.Rejected.Add(1)

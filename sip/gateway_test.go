@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -227,4 +228,36 @@ func TestGatewaySRTPLeg(t *testing.T) {
 	waitFor(t, "call released", func() bool { return gw.ActiveCalls() == 0 && gw.PortsInUse() == 0 })
 	checkHeard(t, bRec, 8000, 440)
 	checkHeard(t, aRec, 8000, 1000)
+}
+
+// TestMaxCalls: with max_calls 1 a second call while the first is up gets
+// 503 with Retry-After; once the first ends, calls are taken again.
+func TestMaxCalls(t *testing.T) {
+	ports, err := NewPorts(netip.MustParseAddr("127.0.0.1"), 49000, 49999)
+	if err != nil {
+		t.Fatal(err)
+	}
+	callee := newTestPhone(t, ports, []string{"PCMU"}, phoneSetup{})
+	caller := newTestPhone(t, ports, []string{"PCMU"}, phoneSetup{})
+	gw := startGateway(t, fmt.Sprintf(`
+listen: [{transport: udp, addr: "127.0.0.1:0"}]
+media: {address: 127.0.0.1, ports: 44000-44999, rtp_timeout: 3s}
+max_calls: 1
+routes:
+  - {name: callee, request_uri: '^sip:1', forward: 'sip:1@%s', open: true}
+`, callee.Addr()))
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	target := fmt.Sprintf("sip:1@%s", gw.Addr())
+	first, _ := callAnswered(t, ctx, caller, callee, target)
+	if _, err := caller.Call(ctx, target); err == nil || !strings.Contains(err.Error(), "503") {
+		t.Fatalf("second call: %v, want 503", err)
+	}
+	if err := first.Hangup(ctx); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "first call released", func() bool { return gw.ActiveCalls() == 0 })
+	again, _ := callAnswered(t, ctx, caller, callee, target)
+	again.Hangup(ctx)
+	waitFor(t, "gateway idle", func() bool { return gw.ActiveCalls() == 0 && gw.PortsInUse() == 0 })
 }
