@@ -2,6 +2,7 @@ package elements
 
 import (
 	"fmt"
+	"io"
 	"sync/atomic"
 	"time"
 
@@ -170,6 +171,14 @@ func (e *Decode) Stats() []pipeline.Stat {
 		{Name: "decode_errors", Value: float64(e.errors.Load())},
 		{Name: "reframe_overflow", Value: float64(e.overflow.Load())},
 	}
+}
+
+// Stop ends the decoder's session when it has one (a plugin codec).
+func (e *Decode) Stop() error {
+	if c, ok := e.dec.(io.Closer); ok {
+		return c.Close()
+	}
+	return nil
 }
 
 func (e *Decode) String() string { return "decode" }

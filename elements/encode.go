@@ -2,6 +2,7 @@ package elements
 
 import (
 	"fmt"
+	"io"
 
 	"github.com/pion/rtp"
 	"github.com/voxgraph/voxgraph/codecs"
@@ -84,6 +85,14 @@ func (e *Encode) Process(_ int, f *pipeline.Frame, out *pipeline.Output) error {
 	e.seq++
 	e.ts += uint32(samples * e.ratio / e.rdiv)
 	out.Emit(0, f)
+	return nil
+}
+
+// Stop ends the encoder's session when it has one (a plugin codec).
+func (e *Encode) Stop() error {
+	if c, ok := e.enc.(io.Closer); ok {
+		return c.Close()
+	}
 	return nil
 }
 

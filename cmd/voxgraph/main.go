@@ -46,6 +46,8 @@ func commands() []command {
 		{"gateway", "run the SIP transcoding gateway", cmdGateway},
 		{"call", "place a SIP call: play a file, record the answer", cmdCall},
 		{"keygen", "print a random SRTP key (inline:BASE64)", cmdKeygen},
+		{"plugins", "list codec plugins and their codecs", cmdPlugins},
+		{"plugin", "serve the built-in codec plugin (run by a plugin host)", cmdPlugin},
 	}
 }
 

@@ -27,6 +27,9 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 	quiet := fs.Bool("quiet", false, "print no progress and no stats")
 	timeout := fs.Duration("timeout", 0, "stop after this long (0: run to end-of-stream)")
 	logLevel := fs.String("log-level", "warn", "log level: debug, info, warn, error")
+	var pf pluginFlags
+	fs.Var(&pf.dirs, "plugins", "directory of codec plugins to load (repeatable)")
+	fs.BoolVar(&pf.builtin, "builtin-plugin", false, "load the built-in plugin (this binary in its own process, serving G.722 as "+BuiltinPluginCodec+")")
 	pos, code, ok := parseInterspersed(fs, args, stdout)
 	if !ok {
 		return code
@@ -40,6 +43,14 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		fmt.Fprintln(stderr, "voxgraph run:", err)
 		return exitUsage
+	}
+	host, err := pf.load(logger)
+	if err != nil {
+		fmt.Fprintln(stderr, "voxgraph run: plugins:", err)
+		return exitError
+	}
+	if host != nil {
+		defer host.Close()
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()

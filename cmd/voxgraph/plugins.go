@@ -1,0 +1,134 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+
+	"github.com/voxgraph/voxgraph/codecs"
+	"github.com/voxgraph/voxgraph/codecs/g722"
+	"github.com/voxgraph/voxgraph/plugins"
+	"github.com/voxgraph/voxgraph/plugins/sdk"
+)
+
+// BuiltinPluginCodec is the name the built-in plugin serves G.722 under:
+// the in-process codec through the plugin path, to try and test plugins
+// with no extra build.
+const BuiltinPluginCodec = "G722-PLUGIN"
+
+// builtinPluginFactory is G.722 as the built-in plugin serves it.
+func builtinPluginFactory() codecs.Factory {
+	f := g722.Factory()
+	f.Name, f.PayloadType, f.Dynamic = BuiltinPluginCodec, 96, true
+	return f
+}
+
+// cmdPlugin is `voxgraph plugin serve`: the voxgraph binary as a codec
+// plugin process (started by a host, not by hand).
+func cmdPlugin(args []string, stdout, stderr io.Writer) int {
+	fs := newFlags("plugin", "serve",
+		"Serves the built-in codec plugin (G.722 as "+BuiltinPluginCodec+") on the plugin protocol.\n"+
+			"A plugin host starts it (voxgraph run --builtin-plugin); it is not run by hand.", stderr)
+	pos, code, ok := parseInterspersed(fs, args, stdout)
+	if !ok {
+		return code
+	}
+	if len(pos) != 1 || pos[0] != "serve" {
+		fs.Usage()
+		return exitUsage
+	}
+	sdk.Serve("voxgraph-builtin", builtinPluginFactory())
+	return exitOK
+}
+
+// pluginFlags are the flags that load codec plugins.
+type pluginFlags struct {
+	dirs    multiFlag
+	builtin bool
+}
+
+type multiFlag []string
+
+func (m *multiFlag) String() string     { return strings.Join(*m, ",") }
+func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
+
+// load starts a host for the flags' plugins, learns their codecs and
+// registers them in codecs.Default. It returns nil without plugins.
+func (p *pluginFlags) load(log *slog.Logger) (*plugins.Host, error) {
+	if len(p.dirs) == 0 && !p.builtin {
+		return nil, nil
+	}
+	cfg := plugins.Config{Dirs: p.dirs, Logger: log}
+	if p.builtin {
+		self, err := os.Executable()
+		if err != nil {
+			return nil, fmt.Errorf("built-in plugin: %w", err)
+		}
+		cfg.Commands = append(cfg.Commands, plugins.Command{Name: "voxgraph-builtin", Path: self, Args: []string{"plugin", "serve"}})
+	}
+	h, err := plugins.New(cfg)
+	if err != nil {
+		return nil, err
+	}
+	if err := h.Load(); err != nil {
+		h.Close()
+		return nil, err
+	}
+	if err := h.Register(codecs.Default); err != nil {
+		h.Close()
+		return nil, err
+	}
+	return h, nil
+}
+
+// cmdPlugins is `voxgraph plugins`: the plugins found, their codecs and status.
+func cmdPlugins(args []string, stdout, stderr io.Writer) int {
+	fs := newFlags("plugins", "[--plugins DIR]... [--builtin-plugin]",
+		"Lists the codec plugins found in the directories (executables named voxgraph-codec-*),\n"+
+			"starts each once to learn its codecs, and prints them.", stderr)
+	var pf pluginFlags
+	fs.Var(&pf.dirs, "plugins", "directory of codec plugins (repeatable)")
+	fs.BoolVar(&pf.builtin, "builtin-plugin", false, "also the built-in plugin (this binary serving G.722 as "+BuiltinPluginCodec+")")
+	pos, code, ok := parseInterspersed(fs, args, stdout)
+	if !ok {
+		return code
+	}
+	if len(pos) != 0 {
+		fs.Usage()
+		return exitUsage
+	}
+	log := slog.New(slog.DiscardHandler)
+	cfg := plugins.Config{Dirs: pf.dirs, Logger: log}
+	if pf.builtin {
+		self, _ := os.Executable()
+		cfg.Commands = []plugins.Command{{Name: "voxgraph-builtin", Path: self, Args: []string{"plugin", "serve"}}}
+	}
+	h, err := plugins.New(cfg)
+	if err != nil {
+		fmt.Fprintln(stderr, "voxgraph plugins:", err)
+		return exitError
+	}
+	defer h.Close()
+	loadErr := h.Load()
+	if len(h.Plugins()) == 0 {
+		fmt.Fprintln(stdout, "no plugins found")
+		return exitOK
+	}
+	for _, p := range h.Plugins() {
+		status := "ok"
+		if len(p.Codecs) == 0 {
+			status = "failed to load"
+		}
+		fmt.Fprintf(stdout, "%s (%s): %s\n  path: %s\n", p.Name, p.Reported, status, p.Path)
+		for _, c := range p.Codecs {
+			fmt.Fprintf(stdout, "  codec %s\n", c)
+		}
+	}
+	if loadErr != nil {
+		fmt.Fprintln(stderr, "voxgraph plugins:", loadErr)
+		return exitError
+	}
+	return exitOK
+}
