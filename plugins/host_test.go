@@ -71,7 +71,7 @@ var quiet = slog.New(slog.DiscardHandler)
 
 // host runs the test binary as plugin mode, loaded and registered in a
 // registry of its own.
-func host(t *testing.T, mode string, env ...string) (*plugins.Host, *codecs.Registry) {
+func host(t testing.TB, mode string, env ...string) (*plugins.Host, *codecs.Registry) {
 	t.Helper()
 	h, err := plugins.New(plugins.Config{Logger: quiet, Timeout: 300 * time.Millisecond, Commands: []plugins.Command{{
 		Name: "test-" + mode, Path: os.Args[0], Args: []string{"-test.run=^$"},
