@@ -55,6 +55,11 @@ type Config struct {
 	Timeout time.Duration
 	// Logger receives the host's events (nil: slog.Default()).
 	Logger *slog.Logger
+	// Batch sends the frames of every session of a plugin in one Process
+	// exchange per round (a graph tick) instead of one each; each call
+	// then returns the result of the session's previous frame (one frame
+	// of latency). The cost per frame falls as calls grow.
+	Batch bool
 }
 
 // Command is a plugin started as a command line.
@@ -92,6 +97,8 @@ type Plugin struct {
 	downAt  time.Time
 	backoff time.Duration
 
+	batcher batcher
+
 	starts, failures, concealed, dropped atomic.Uint64
 }
 
@@ -123,6 +130,7 @@ func New(cfg Config) (*Host, error) {
 			return nil, fmt.Errorf("plugin command %+v: name and path are required", c)
 		}
 		p := &Plugin{Name: c.Name, Path: c.Path, host: h, args: c.Args, env: c.Env}
+		p.batcher.p = p
 		if err := h.pin(p); err != nil {
 			return nil, err
 		}
@@ -160,6 +168,7 @@ func (h *Host) scan(dir string) ([]*Plugin, error) {
 			continue
 		}
 		p := &Plugin{Name: e.Name(), Path: real, host: h}
+		p.batcher.p = p
 		if err := h.pin(p); err != nil {
 			return nil, err
 		}

@@ -72,8 +72,13 @@ var quiet = slog.New(slog.DiscardHandler)
 // host runs the test binary as plugin mode, loaded and registered in a
 // registry of its own.
 func host(t testing.TB, mode string, env ...string) (*plugins.Host, *codecs.Registry) {
+	return hostWith(t, false, mode, env...)
+}
+
+// hostWith is host, batched or not.
+func hostWith(t testing.TB, batch bool, mode string, env ...string) (*plugins.Host, *codecs.Registry) {
 	t.Helper()
-	h, err := plugins.New(plugins.Config{Logger: quiet, Timeout: 300 * time.Millisecond, Commands: []plugins.Command{{
+	h, err := plugins.New(plugins.Config{Logger: quiet, Timeout: 300 * time.Millisecond, Batch: batch, Commands: []plugins.Command{{
 		Name: "test-" + mode, Path: os.Args[0], Args: []string{"-test.run=^$"},
 		Env: append([]string{"VOXGRAPH_TEST_PLUGIN=" + mode}, env...)}}})
 	if err != nil {
