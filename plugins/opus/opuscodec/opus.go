@@ -119,18 +119,19 @@ func Factory() codecs.Factory {
 	return codecs.Factory{
 		Codec: Codec(),
 		NewEncoder: func(p codecs.Params) (codecs.Encoder, error) {
-			cfg, err := parseParams(p)
+			// Never a nil *Encoder in a non-nil interface.
+			e, err := NewEncoder(p)
 			if err != nil {
 				return nil, err
 			}
-			return newEncoder(cfg)
+			return e, nil
 		},
 		NewDecoder: func(p codecs.Params) (codecs.Decoder, error) {
-			cfg, err := parseParams(p)
+			d, err := NewDecoder(p)
 			if err != nil {
 				return nil, err
 			}
-			return newDecoder(cfg)
+			return d, nil
 		},
 	}
 }
