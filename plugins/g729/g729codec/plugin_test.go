@@ -1,0 +1,113 @@
+package g729codec
+
+import (
+	"io"
+	"log/slog"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/voxgraph/voxgraph/codecs"
+	"github.com/voxgraph/voxgraph/plugins"
+)
+
+// buildPlugin builds cmd/voxgraph-codec-g729 into a temporary plugin
+// directory and returns the directory.
+func buildPlugin(t *testing.T) string {
+	t.Helper()
+	goTool, err := exec.LookPath("go")
+	if err != nil {
+		t.Fatalf("the go command is needed to build the plugin: %v", err)
+	}
+	dir := t.TempDir()
+	cmd := exec.Command(goTool, "build", "-o", filepath.Join(dir, "voxgraph-codec-g729"), "../cmd/voxgraph-codec-g729")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return dir
+}
+
+// TestPlugin builds the plugin binary, loads it with a plugins.Host, and
+// runs the quality table's rows through the plugin process: the same
+// floors must hold, the codec must have run in another process, and the
+// host must have concealed or dropped nothing. Lost and garbage payloads
+// go through it too.
+func TestPlugin(t *testing.T) {
+	dir := buildPlugin(t)
+	// A generous timeout: the machine may be loaded (the race detector,
+	// other tests); the default 250 ms is for production.
+	h, err := plugins.New(plugins.Config{Dirs: []string{dir}, Timeout: 5 * time.Second,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close()
+	if err := h.Load(); err != nil {
+		t.Fatal(err)
+	}
+	reg := codecs.NewRegistry()
+	if err := h.Register(reg); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(h.Plugins()); n != 1 {
+		t.Fatalf("%d plugins, want 1", n)
+	}
+	p := h.Plugins()[0]
+	if want := "g729 (" + Version() + ")"; p.Reported != want {
+		t.Errorf("plugin reports itself as %q, want %q", p.Reported, want)
+	}
+	fac, ok := reg.Lookup("G729")
+	if !ok {
+		t.Fatalf("G729 not registered; registry has %v", reg.Names())
+	}
+	if byPT, ok := reg.ByPayloadType(PayloadType); !ok || byPT.Name != Name {
+		t.Errorf("payload type %d not registered as %s", PayloadType, Name)
+	}
+	if fac.Codec != Codec() {
+		t.Errorf("registered %+v, want %+v", fac.Codec, Codec())
+	}
+
+	for _, tc := range roundTripCases {
+		t.Run(tc.name, func(t *testing.T) {
+			in := tc.signal()
+			out, _ := roundTrip(t, *fac, tc.params, in, tc.frameLen)
+			checkQuality(t, in, out, tc)
+		})
+	}
+
+	pid := p.Pid()
+	if pid == 0 || pid == os.Getpid() {
+		t.Errorf("plugin pid %d (test process %d): the codec did not run in a plugin process", pid, os.Getpid())
+	}
+
+	// A lost packet is concealed in the plugin (20 ms); a payload of a
+	// length G.729 does not have fails there and the host conceals it with
+	// silence, counted, without restarting the plugin.
+	dec, err := fac.NewDecoder(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer closeAll(dec)
+	dst := make([]int16, dec.MaxDecodedLen(0))
+	if n, err := dec.Decode(dst, nil); n != frame20 || err != nil {
+		t.Errorf("lost packet through the plugin: %d samples, %v; want %d", n, err, frame20)
+	}
+	// Two starts: Load's, to learn the codecs, and the first session's.
+	st := p.Stats()
+	if st.Failures != 0 || st.Concealed != 0 || st.Dropped != 0 || st.Starts != 2 {
+		t.Errorf("plugin stats %+v: want two starts and no failure, concealment or drop", st)
+	}
+	dst = make([]int16, dec.MaxDecodedLen(5))
+	if n, err := dec.Decode(dst, []byte{1, 2, 3, 4, 5}); err != nil || n != frame20 {
+		t.Errorf("garbage through the plugin: %d samples, %v; want %d concealed", n, err, frame20)
+	}
+	if st := p.Stats(); st.Concealed != 1 || st.Failures != 0 || p.Pid() != pid {
+		t.Errorf("after garbage: stats %+v, pid %d (was %d); want 1 concealed, the same process", st, p.Pid(), pid)
+	}
+	if !strings.HasPrefix(filepath.Base(p.Path), plugins.FilePrefix) {
+		t.Errorf("plugin path %s", p.Path)
+	}
+}
