@@ -21,6 +21,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"sync"
 
 	"github.com/hashicorp/go-plugin"
@@ -146,10 +147,23 @@ func (s *Server) Open(_ context.Context, req *pluginpb.OpenRequest) (*pluginpb.O
 // Close ends sessions.
 func (s *Server) Close(_ context.Context, req *pluginpb.CloseRequest) (*pluginpb.CloseResponse, error) {
 	s.mu.Lock()
+	var closing []*session
 	for _, id := range req.Sessions {
+		if ss := s.sessions[id]; ss != nil {
+			closing = append(closing, ss)
+		}
 		delete(s.sessions, id)
 	}
 	s.mu.Unlock()
+	for _, ss := range closing { // free a C codec's state now, not at GC
+		ss.mu.Lock()
+		for _, c := range []any{ss.enc, ss.dec} {
+			if cl, ok := c.(io.Closer); ok {
+				_ = cl.Close()
+			}
+		}
+		ss.mu.Unlock()
+	}
 	return &pluginpb.CloseResponse{}, nil
 }
 
