@@ -287,3 +287,5 @@ func TestPinsAndDirs(t *testing.T) {
 		t.Fatalf("a wrong pin gave %v, want the plugin refused", err)
 	}
 }
+
+func osArgs0() string { return os.Args[0] }
