@@ -26,7 +26,9 @@ rates=("$@")
 if [ ${#rates[@]} -eq 0 ]; then
   if $rtp; then rates=(5 10 20 30 40); else rates=(50 100 200 300 400 500 600); fi
 fi
-tmp=$(mktemp -d); trap 'kill -INT $(jobs -p) 2>/dev/null; sleep 1; rm -rf "$tmp"' EXIT
+tmp=$(mktemp -d)
+# SIPp's -bg uas detaches from the shell: stop it by its port as well as the jobs.
+trap 'kill -INT $(jobs -p) 2>/dev/null; [ -n "${uas_port:-}" ] && pkill -f "sipp .* -p $uas_port " ; sleep 1; rm -rf "$tmp"' EXIT
 go build -o "$tmp/voxgraph" ./cmd/voxgraph
 
 free_port() { python3 -c 'import socket;s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM);s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
