@@ -2,13 +2,15 @@ package g722
 
 import (
 	"encoding/binary"
-	"github.com/voxgraph/voxgraph/internal/peer"
 	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"testing"
+
+	"github.com/voxgraph/voxgraph/internal/codectest"
+	"github.com/voxgraph/voxgraph/internal/peer"
 )
 
 // These tests cross-check the codec with ffmpeg's adpcm_g722 encoder and
@@ -91,7 +93,7 @@ func TestFFmpeg(t *testing.T) {
 
 	// 2 s of speech-like signal and a 1 s chirp over the band: 150 frames
 	// of 20 ms.
-	in := append(speechLike(2*SampleRate, 5), chirp(SampleRate, 50, 7000, 8000)...)
+	in := append(codectest.SpeechLike(2*SampleRate, SampleRate, 5), chirp(SampleRate, 50, 7000, 8000)...)
 	inPath := filepath.Join(dir, "in.raw")
 	writePCM(t, inPath, in)
 

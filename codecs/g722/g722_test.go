@@ -3,11 +3,11 @@ package g722
 import (
 	"errors"
 	"math"
-	"math/rand/v2"
 	"slices"
 	"testing"
 
 	"github.com/voxgraph/voxgraph/codecs"
+	"github.com/voxgraph/voxgraph/internal/codectest"
 )
 
 // codecDelay is the delay of the QMF analysis/synthesis pair in samples at
@@ -34,45 +34,6 @@ func chirp(n int, f0, f1, amp float64) []int16 {
 		t := float64(i) / SampleRate
 		phase := 2 * math.Pi * (f0*t + (f1-f0)*t*t/(2*dur))
 		pcm[i] = int16(math.Round(amp * math.Sin(phase)))
-	}
-	return pcm
-}
-
-// speechLike returns n samples of a deterministic speech-like signal: a
-// voiced source with a gliding pitch (90-170 Hz) and its harmonics up to
-// 7 kHz, falling at 6 dB/octave and shaped by three moving formants, cut
-// into 4 Hz syllables, with quieter noise bursts (fricatives, mostly above
-// 4 kHz) between them. Peak about 9500 (-10 dBFS).
-func speechLike(n int, seed uint64) []int16 {
-	rng := rand.New(rand.NewPCG(seed, 0x9e3779b97f4a7c15))
-	formant := func(f, centre, bw float64) float64 {
-		x := (f - centre) / bw
-		return 1 / (1 + x*x)
-	}
-	pcm := make([]int16, n)
-	var phase, prevNoise float64
-	for i := range pcm {
-		t := float64(i) / SampleRate
-		f0 := 130 + 30*math.Sin(2*math.Pi*0.7*t) + 10*math.Sin(2*math.Pi*3.1*t)
-		phase += 2 * math.Pi * f0 / SampleRate
-		f1 := 600 + 200*math.Sin(2*math.Pi*1.3*t)
-		f2 := 1700 + 500*math.Sin(2*math.Pi*0.9*t+1)
-		f3 := 2900 + 300*math.Sin(2*math.Pi*0.5*t+2)
-		var v float64
-		for k := 1; float64(k)*f0 < 7000; k++ {
-			f := float64(k) * f0
-			g := formant(f, f1, 120) + 0.6*formant(f, f2, 180) + 0.35*formant(f, f3, 250) + 0.02
-			v += g / float64(k) * math.Sin(float64(k)*phase)
-		}
-		syl := math.Sin(2 * math.Pi * 4 * t)
-		voiced := max(syl, 0)
-		// Fricative: first-difference (high-pass) noise where the syllable
-		// envelope is negative.
-		w := rng.NormFloat64()
-		fric := (w - prevNoise) * max(-syl-0.3, 0)
-		prevNoise = w
-		x := 12000*voiced*v + 500*fric
-		pcm[i] = int16(max(min(math.Round(x), 32767), -32768))
 	}
 	return pcm
 }
@@ -138,7 +99,7 @@ const warmup = SampleRate / 10
 // TestDelay measures the codec delay on a speech-like signal: the lag that
 // maximises the SNR must be codecDelay.
 func TestDelay(t *testing.T) {
-	in := speechLike(SampleRate, 1)
+	in := codectest.SpeechLike(SampleRate, SampleRate, 1)
 	out := decodeAll(t, encodeAll(t, in), Bitrate64k)
 	lag, snr := bestLag(in, out, warmup)
 	t.Logf("best lag %d samples (%.4f ms), SNR %.2f dB", lag, float64(lag)*1000/SampleRate, snr)
@@ -199,7 +160,7 @@ func TestRoundTripSignals(t *testing.T) {
 		pcm                 []int16
 		min64, min56, min48 float64
 	}{
-		{"speech", speechLike(2*SampleRate, 2), 21, 21, 19},
+		{"speech", codectest.SpeechLike(2*SampleRate, SampleRate, 2), 21, 21, 19},
 		{"chirp", chirp(2*SampleRate, 50, 7000, 8000), 24, 24, 24},
 	}
 	for _, tt := range tests {
@@ -220,7 +181,7 @@ func TestRoundTripSignals(t *testing.T) {
 // TestChunking checks that state carries across calls: encoding or decoding
 // in uneven pieces gives the same result as in one call.
 func TestChunking(t *testing.T) {
-	in := speechLike(SampleRate/2, 3)
+	in := codectest.SpeechLike(SampleRate/2, SampleRate, 3)
 	want := encodeAll(t, in)
 	for _, bitrate := range []int{Bitrate64k, Bitrate56k, Bitrate48k} {
 		wantPCM := decodeAll(t, want, bitrate)
@@ -256,7 +217,7 @@ func TestChunking(t *testing.T) {
 // TestReset checks that Reset returns encoder and decoder to the initial
 // state, and that the zero values equal the constructed ones.
 func TestReset(t *testing.T) {
-	a := speechLike(SampleRate/4, 4)
+	a := codectest.SpeechLike(SampleRate/4, SampleRate, 4)
 	b := chirp(SampleRate/4, 100, 6000, 10000)
 	wantB := encodeAll(t, b)
 

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/voxgraph/voxgraph/codecs"
+	"github.com/voxgraph/voxgraph/internal/codectest"
 )
 
 // frame20 is one 20 ms packet of PCM at 8 kHz.
@@ -120,15 +121,15 @@ type roundTripCase struct {
 // has no pause, so Annex B sends every frame (TestDTX has pauses).
 var roundTripCases = []roundTripCase{
 	{name: "speech", params: codecs.Params{"annexb": "no"}, frameLen: frame20, // r = 0.7620, segSNR 0.8 dB
-		signal: func() []int16 { return speechLike(SampleRate, SampleRate, 1) }, minCorr: 0.70},
+		signal: func() []int16 { return codectest.SpeechLike(SampleRate, SampleRate, 1) }, minCorr: 0.70},
 	{name: "speech annexb default", frameLen: frame20, // r = 0.7721, 0.9 dB
-		signal: func() []int16 { return speechLike(SampleRate, SampleRate, 2) }, minCorr: 0.70},
+		signal: func() []int16 { return codectest.SpeechLike(SampleRate, SampleRate, 2) }, minCorr: 0.70},
 	{name: "speech 10 ms packets", params: codecs.Params{"annexb": "NO"}, frameLen: FrameSamples, // r = 0.7678, 0.8 dB
-		signal: func() []int16 { return speechLike(SampleRate, SampleRate, 3) }, minCorr: 0.70},
+		signal: func() []int16 { return codectest.SpeechLike(SampleRate, SampleRate, 3) }, minCorr: 0.70},
 	{name: "speech 40 ms annexb", params: codecs.Params{"annexb": "yes"}, frameLen: 2 * frame20, // r = 0.7630, 0.8 dB
-		signal: func() []int16 { return speechLike(SampleRate, SampleRate, 4) }, minCorr: 0.70},
+		signal: func() []int16 { return codectest.SpeechLike(SampleRate, SampleRate, 4) }, minCorr: 0.70},
 	{name: "multitone", params: codecs.Params{"annexb": "no"}, frameLen: frame20, // r = 0.9274, 8.4 dB
-		signal: func() []int16 { return multiTone(SampleRate, SampleRate, 12000, 500, 1100, 2300) }, minCorr: 0.87},
+		signal: func() []int16 { return codectest.MultiTone(SampleRate, SampleRate, 12000, 500, 1100, 2300) }, minCorr: 0.87},
 }
 
 // TestRoundTrip encodes and decodes 1 s of a speech-like or multi-tone
@@ -148,23 +149,23 @@ func TestRoundTrip(t *testing.T) {
 // checkQuality measures out against in.
 func checkQuality(t *testing.T, in, out []int16, tc roundTripCase) {
 	t.Helper()
-	q := measure(in, out, warmupMS*SampleRate/1000, codecDelay-lagWindow, codecDelay+lagWindow, frame20)
+	q := codectest.Measure(in, out, codectest.WarmupMS*SampleRate/1000, codecDelay-lagWindow, codecDelay+lagWindow, frame20)
 	t.Logf("%s: delay %d samples (%.2f ms), r = %.4f, segSNR %.1f dB",
-		tc.name, q.lag, float64(q.lag)*1000/SampleRate, q.corr, q.segSNR)
-	if q.corr < tc.minCorr {
-		t.Errorf("%s: correlation %.4f, want >= %.2f", tc.name, q.corr, tc.minCorr)
+		tc.name, q.Lag, float64(q.Lag)*1000/SampleRate, q.Corr, q.SegSNR)
+	if q.Corr < tc.minCorr {
+		t.Errorf("%s: correlation %.4f, want >= %.2f", tc.name, q.Corr, tc.minCorr)
 	}
 }
 
 // TestDelay checks the codec delay the alignment window is centred on
 // with a wide search on an aperiodic signal.
 func TestDelay(t *testing.T) {
-	in := speechLike(SampleRate, SampleRate, 1)
+	in := codectest.SpeechLike(SampleRate, SampleRate, 1)
 	out, _ := roundTrip(t, Factory(), codecs.Params{"annexb": "no"}, in, frame20)
-	q := measure(in, out, warmupMS*SampleRate/1000, 0, maxLag, frame20)
-	t.Logf("delay %d samples (%.2f ms), r = %.4f", q.lag, float64(q.lag)*1000/SampleRate, q.corr)
-	if q.lag < codecDelay-2 || q.lag > codecDelay+2 {
-		t.Errorf("measured delay %d samples, want %d±2", q.lag, codecDelay)
+	q := codectest.Measure(in, out, codectest.WarmupMS*SampleRate/1000, 0, maxLag, frame20)
+	t.Logf("delay %d samples (%.2f ms), r = %.4f", q.Lag, float64(q.Lag)*1000/SampleRate, q.Corr)
+	if q.Lag < codecDelay-2 || q.Lag > codecDelay+2 {
+		t.Errorf("measured delay %d samples, want %d±2", q.Lag, codecDelay)
 	}
 }
 
@@ -185,7 +186,7 @@ func TestCodec(t *testing.T) {
 // talkAndPause returns 1 s of speech-like signal with a pause from 300 to
 // 700 ms of quiet background noise (RMS about 30, -60 dBFS).
 func talkAndPause() []int16 {
-	pcm := speechLike(SampleRate, SampleRate, 9)
+	pcm := codectest.SpeechLike(SampleRate, SampleRate, 9)
 	rng := rand.New(rand.NewPCG(9, 9))
 	for i := 3 * SampleRate / 10; i < 7*SampleRate/10; i++ {
 		pcm[i] = int16(math.Round(30 * rng.NormFloat64()))
@@ -231,11 +232,11 @@ func TestDTX(t *testing.T) {
 			t.Errorf("annexb=%s: pause decoded at RMS %.1f, want < 90 (input 30)", tt.annexb, r)
 		}
 		for _, span := range [][2]int{{SampleRate / 10, 3 * SampleRate / 10}, {3 * SampleRate / 4, SampleRate - 2*maxLag}} {
-			q := measure(in[:span[1]], out, span[0], codecDelay-lagWindow, codecDelay+lagWindow, frame20)
-			t.Logf("annexb=%s: talk %d-%d ms: r = %.4f", tt.annexb, span[0]/8, span[1]/8, q.corr)
+			q := codectest.Measure(in[:span[1]], out, span[0], codecDelay-lagWindow, codecDelay+lagWindow, frame20)
+			t.Logf("annexb=%s: talk %d-%d ms: r = %.4f", tt.annexb, span[0]/8, span[1]/8, q.Corr)
 			// Measured 0.8734 and 0.80 (either setting).
-			if q.corr < 0.74 {
-				t.Errorf("annexb=%s: talk %d-%d ms: correlation %.4f, want >= 0.74", tt.annexb, span[0]/8, span[1]/8, q.corr)
+			if q.Corr < 0.74 {
+				t.Errorf("annexb=%s: talk %d-%d ms: correlation %.4f, want >= 0.74", tt.annexb, span[0]/8, span[1]/8, q.Corr)
 			}
 		}
 	}
@@ -313,7 +314,7 @@ func TestEncodeErrors(t *testing.T) {
 		if n < 0 {
 			n = enc.MaxEncodedLen(tt.samples)
 		}
-		got, err := enc.Encode(make([]byte, n), speechLike(tt.samples, SampleRate, 1))
+		got, err := enc.Encode(make([]byte, n), codectest.SpeechLike(tt.samples, SampleRate, 1))
 		if got != tt.want || !errors.Is(err, tt.err) || (tt.err == nil) != (err == nil) {
 			t.Errorf("Encode(%d samples into %d bytes) = %d, %v; want %d, %v", tt.samples, n, got, err, tt.want, tt.err)
 		}
@@ -459,7 +460,7 @@ func BenchmarkRoundTrip(b *testing.B) {
 				b.Fatal(err)
 			}
 			defer closeAll(enc, dec)
-			pcm := speechLike(SampleRate, SampleRate, 1)
+			pcm := codectest.SpeechLike(SampleRate, SampleRate, 1)
 			pkt := make([]byte, enc.MaxEncodedLen(frame20))
 			dst := make([]int16, dec.MaxDecodedLen(len(pkt)))
 			b.ReportAllocs()

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/voxgraph/voxgraph/codecs"
+	"github.com/voxgraph/voxgraph/internal/codectest"
 )
 
 // frame20 is 20 ms at 48 kHz, samples per channel.
@@ -90,24 +91,24 @@ type roundTripCase struct {
 // quality; tones above 1 kHz at 128 kbit/s measure 0.999.
 var roundTripCases = []roundTripCase{
 	{name: "speech default", ch: 1, frameLen: frame20, // r = 0.9454, segSNR 5.8 dB
-		signal:  func() []int16 { return speechLike(SampleRate, SampleRate, 1) },
+		signal:  func() []int16 { return codectest.SpeechLike(SampleRate, SampleRate, 1) },
 		minCorr: []float64{0.91}},
 	{name: "speech 16 kbit/s", ch: 1, frameLen: frame20, params: codecs.Params{"maxaveragebitrate": "16000"}, // r = 0.9389, 4.9 dB
-		signal:  func() []int16 { return speechLike(SampleRate, SampleRate, 2) },
+		signal:  func() []int16 { return codectest.SpeechLike(SampleRate, SampleRate, 2) },
 		minCorr: []float64{0.90}},
 	{name: "speech 12 kbit/s fec complexity 5", ch: 1, frameLen: frame20, // r = 0.9352, 5.3 dB
 		params:  codecs.Params{"bitrate": "12000", "useinbandfec": "1", "complexity": "5"},
-		signal:  func() []int16 { return speechLike(SampleRate, SampleRate, 3) },
+		signal:  func() []int16 { return codectest.SpeechLike(SampleRate, SampleRate, 3) },
 		minCorr: []float64{0.90}},
 	{name: "speech 40 ms dtx", ch: 1, frameLen: 2 * frame20, params: codecs.Params{"usedtx": "1", "ptime": "40"}, // r = 0.9450, 6.0 dB
-		signal:  func() []int16 { return speechLike(SampleRate, SampleRate, 4) },
+		signal:  func() []int16 { return codectest.SpeechLike(SampleRate, SampleRate, 4) },
 		minCorr: []float64{0.91}},
 	{name: "multitone 32 kbit/s 10 ms", ch: 1, frameLen: frame20 / 2, params: codecs.Params{"bitrate": "32000"}, // r = 0.9682, 12.8 dB
-		signal:  func() []int16 { return multiTone(SampleRate, SampleRate, 12000, 440, 1100, 2500) },
+		signal:  func() []int16 { return codectest.MultiTone(SampleRate, SampleRate, 12000, 440, 1100, 2500) },
 		minCorr: []float64{0.93}},
 	{name: "stereo 64 kbit/s", ch: 2, frameLen: frame20, params: codecs.Params{"stereo": "1", "maxaveragebitrate": "64000"}, // r = 0.9361, 4.7 dB; 0.9901, 17.1 dB
 		signal: func() []int16 {
-			return interleave(speechLike(SampleRate, SampleRate, 5), multiTone(SampleRate, SampleRate, 12000, 440, 1500))
+			return codectest.Interleave(codectest.SpeechLike(SampleRate, SampleRate, 5), codectest.MultiTone(SampleRate, SampleRate, 12000, 440, 1500))
 		},
 		minCorr: []float64{0.90, 0.96}},
 }
@@ -129,12 +130,12 @@ func TestRoundTrip(t *testing.T) {
 func checkQuality(t *testing.T, in, out []int16, tc roundTripCase) {
 	t.Helper()
 	for c := range tc.ch {
-		q := measure(channel(in, tc.ch, c), channel(out, tc.ch, c), warmupMS*SampleRate/1000,
+		q := codectest.Measure(codectest.Channel(in, tc.ch, c), codectest.Channel(out, tc.ch, c), codectest.WarmupMS*SampleRate/1000,
 			codecDelay-lagWindow, codecDelay+lagWindow, frame20)
 		t.Logf("%s ch%d: delay %d samples (%.2f ms), r = %.4f, segSNR %.1f dB",
-			tc.name, c, q.lag, float64(q.lag)*1000/SampleRate, q.corr, q.segSNR)
-		if q.corr < tc.minCorr[c] {
-			t.Errorf("%s channel %d: correlation %.4f, want >= %.2f", tc.name, c, q.corr, tc.minCorr[c])
+			tc.name, c, q.Lag, float64(q.Lag)*1000/SampleRate, q.Corr, q.SegSNR)
+		if q.Corr < tc.minCorr[c] {
+			t.Errorf("%s channel %d: correlation %.4f, want >= %.2f", tc.name, c, q.Corr, tc.minCorr[c])
 		}
 	}
 }
@@ -147,14 +148,14 @@ func TestDelay(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer enc.Close()
-	in := speechLike(SampleRate, SampleRate, 1)
+	in := codectest.SpeechLike(SampleRate, SampleRate, 1)
 	out := roundTrip(t, Factory(), nil, in, 1, frame20)
-	q := measure(in, out, warmupMS*SampleRate/1000, 0, maxLag, frame20)
-	t.Logf("delay %d samples, look-ahead %d", q.lag, enc.Lookahead())
+	q := codectest.Measure(in, out, codectest.WarmupMS*SampleRate/1000, 0, maxLag, frame20)
+	t.Logf("delay %d samples, look-ahead %d", q.Lag, enc.Lookahead())
 	// The correlation peaks a few samples before the look-ahead (308 with
 	// libopus 1.3.1): the decoder's output filters shift the phase a little.
-	if la := enc.Lookahead(); q.lag < la-8 || q.lag > la+8 || la < codecDelay-lagWindow || la > codecDelay+lagWindow {
-		t.Errorf("measured delay %d samples, libopus look-ahead %d, alignment window %d±%d", q.lag, la, codecDelay, lagWindow)
+	if la := enc.Lookahead(); q.Lag < la-8 || q.Lag > la+8 || la < codecDelay-lagWindow || la > codecDelay+lagWindow {
+		t.Errorf("measured delay %d samples, libopus look-ahead %d, alignment window %d±%d", q.Lag, la, codecDelay, lagWindow)
 	}
 }
 
@@ -269,7 +270,7 @@ func TestEncodeErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			pcm := multiTone(tt.samples, SampleRate, 8000, 440)
+			pcm := codectest.MultiTone(tt.samples, SampleRate, 8000, 440)
 			n := tt.dst
 			if n < 0 {
 				n = tt.enc.MaxEncodedLen(tt.samples)
@@ -318,7 +319,7 @@ func TestConcealment(t *testing.T) {
 			t.Errorf("%v: first Decode(nil) = %d, %v; want %d", tt.params, n, err, tt.want)
 		}
 		pkt := make([]byte, enc.MaxEncodedLen(tt.want))
-		np, err := enc.Encode(pkt, speechLike(tt.want, SampleRate, 1))
+		np, err := enc.Encode(pkt, codectest.SpeechLike(tt.want, SampleRate, 1))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -393,7 +394,7 @@ func TestShortDecodeBuffer(t *testing.T) {
 	dec, _ := NewDecoder(nil)
 	defer closeAll(enc, dec)
 	pkt := make([]byte, enc.MaxEncodedLen(frame20))
-	n, err := enc.Encode(pkt, speechLike(frame20, SampleRate, 1))
+	n, err := enc.Encode(pkt, codectest.SpeechLike(frame20, SampleRate, 1))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -432,7 +433,7 @@ func TestNoAllocs(t *testing.T) {
 	enc, _ := NewEncoder(nil)
 	dec, _ := NewDecoder(nil)
 	defer closeAll(enc, dec)
-	pcm := speechLike(frame20, SampleRate, 1)
+	pcm := codectest.SpeechLike(frame20, SampleRate, 1)
 	pkt := make([]byte, enc.MaxEncodedLen(frame20))
 	dst := make([]int16, dec.MaxDecodedLen(1))
 	allocs := testing.AllocsPerRun(50, func() {
@@ -470,7 +471,7 @@ func BenchmarkRoundTrip(b *testing.B) {
 				b.Fatal(err)
 			}
 			defer closeAll(enc, dec)
-			pcm := speechLike(SampleRate, SampleRate, 1)
+			pcm := codectest.SpeechLike(SampleRate, SampleRate, 1)
 			pkt := make([]byte, enc.MaxEncodedLen(frame20))
 			dst := make([]int16, dec.MaxDecodedLen(1))
 			b.ReportAllocs()

@@ -1,34 +1,14 @@
 package opuscodec
 
 import (
-	"io"
-	"log/slog"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/voxgraph/voxgraph/codecs"
+	"github.com/voxgraph/voxgraph/internal/plugintest"
 	"github.com/voxgraph/voxgraph/plugins"
 )
-
-// buildPlugin builds cmd/voxgraph-codec-opus into a temporary plugin
-// directory and returns the directory.
-func buildPlugin(t *testing.T) string {
-	t.Helper()
-	goTool, err := exec.LookPath("go")
-	if err != nil {
-		t.Fatalf("the go command is needed to build the plugin: %v", err)
-	}
-	dir := t.TempDir()
-	cmd := exec.Command(goTool, "build", "-o", filepath.Join(dir, "voxgraph-codec-opus"), "../cmd/voxgraph-codec-opus")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return dir
-}
 
 // TestPlugin builds the plugin binary, loads it with a plugins.Host, and
 // runs the quality table's rows through the plugin process: the same
@@ -36,25 +16,7 @@ func buildPlugin(t *testing.T) string {
 // host must have concealed or dropped nothing. Lost and garbage payloads
 // go through it too.
 func TestPlugin(t *testing.T) {
-	dir := buildPlugin(t)
-	// A generous timeout: the machine may be loaded (the race detector,
-	// other tests); the default 250 ms is for production.
-	h, err := plugins.New(plugins.Config{Dirs: []string{dir}, Timeout: 5 * time.Second,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer h.Close()
-	if err := h.Load(); err != nil {
-		t.Fatal(err)
-	}
-	reg := codecs.NewRegistry()
-	if err := h.Register(reg); err != nil {
-		t.Fatal(err)
-	}
-	if n := len(h.Plugins()); n != 1 {
-		t.Fatalf("%d plugins, want 1", n)
-	}
+	h, reg := plugintest.Load(t, "../cmd/voxgraph-codec-opus", "voxgraph-codec-opus")
 	p := h.Plugins()[0]
 	if want := "opus (" + Version() + ")"; p.Reported != want {
 		t.Errorf("plugin reports itself as %q, want %q", p.Reported, want)

@@ -1,20 +1,15 @@
-package opuscodec
-
-import (
-	"math"
-	"math/rand/v2"
-)
-
-// The quality measure of the round-trip tests. A lossy speech codec does
-// not keep the waveform sample for sample (Opus's SILK layer shapes its
-// noise, CELT quantises band energies), and the round trip delays the
-// signal by the encoder's look-ahead, so the measure is taken after
-// alignment:
+// Package codectest holds what codec tests share: deterministic test
+// signals (SpeechLike, MultiTone) and the quality measure of a round trip
+// (Measure), used by the in-process codecs' tests and the plugin modules'.
+//
+// A lossy speech codec does not keep the waveform sample for sample, and
+// the round trip delays the signal by the encoder's look-ahead, so the
+// measure is taken after alignment:
 //
 //  1. the codec delay is found by cross-correlation: the lag in
 //     [minLag, maxLag] at which the output best correlates with the input
 //     (a window around the known codec delay, so that the period of a
-//     multi-tone signal cannot alias it; TestDelay searches wide);
+//     multi-tone signal cannot alias it; a codec's delay test can search wide);
 //  2. the figure of merit is the correlation coefficient (Pearson's r) of
 //     the input with the output at that lag, over the whole signal but its
 //     first 100 ms (warm-up): 1 is a perfect copy up to gain, 0 unrelated;
@@ -22,17 +17,23 @@ import (
 //     (mean over 20 ms segments with signal of the per-segment SNR,
 //     clamped to [-10, 40] dB), a stricter, waveform-matching figure.
 //
-// The thresholds in the tables are the measured figures minus a margin.
+// Tests set their thresholds at the measured figures minus a margin.
+package codectest
 
-// warmupMS is the start of a round trip left out of the figures.
-const warmupMS = 100
+import (
+	"math"
+	"math/rand/v2"
+)
 
-// speechLike returns n samples at rate Hz of a deterministic speech-like
+// WarmupMS is the start of a round trip tests leave out of the figures.
+const WarmupMS = 100
+
+// SpeechLike returns n samples at rate Hz of a deterministic speech-like
 // signal: a voiced source with a gliding pitch (90-170 Hz) and its
 // harmonics up to 7 kHz (or 0.45·rate), falling at 6 dB/octave and shaped
 // by three moving formants, cut into 4 Hz syllables, with quieter noise
 // bursts (fricatives) between them. Peak about 9500 (-10 dBFS).
-func speechLike(n, rate int, seed uint64) []int16 {
+func SpeechLike(n, rate int, seed uint64) []int16 {
 	rng := rand.New(rand.NewPCG(seed, 0x9e3779b97f4a7c15))
 	formant := func(f, centre, bw float64) float64 {
 		x := (f - centre) / bw
@@ -66,9 +67,9 @@ func speechLike(n, rate int, seed uint64) []int16 {
 	return pcm
 }
 
-// multiTone returns n samples at rate Hz of equal sines at the given
+// MultiTone returns n samples at rate Hz of equal sines at the given
 // frequencies, peak amplitude amp in all.
-func multiTone(n, rate int, amp float64, freqs ...float64) []int16 {
+func MultiTone(n, rate int, amp float64, freqs ...float64) []int16 {
 	pcm := make([]int16, n)
 	for i := range pcm {
 		var v float64
@@ -80,8 +81,8 @@ func multiTone(n, rate int, amp float64, freqs ...float64) []int16 {
 	return pcm
 }
 
-// interleave returns the stereo interleaving of l and r (equal lengths).
-func interleave(l, r []int16) []int16 {
+// Interleave returns the stereo interleaving of l and r (equal lengths).
+func Interleave(l, r []int16) []int16 {
 	out := make([]int16, 2*len(l))
 	for i := range l {
 		out[2*i], out[2*i+1] = l[i], r[i]
@@ -89,8 +90,8 @@ func interleave(l, r []int16) []int16 {
 	return out
 }
 
-// channel returns channel c of interleaved pcm of ch channels.
-func channel(pcm []int16, ch, c int) []int16 {
+// Channel returns channel c of interleaved pcm of ch channels.
+func Channel(pcm []int16, ch, c int) []int16 {
 	out := make([]int16, len(pcm)/ch)
 	for i := range out {
 		out[i] = pcm[i*ch+c]
@@ -98,30 +99,30 @@ func channel(pcm []int16, ch, c int) []int16 {
 	return out
 }
 
-// quality is the measure of one round trip.
-type quality struct {
-	lag    int     // codec delay in samples
-	corr   float64 // correlation coefficient at lag
-	segSNR float64 // segmental SNR in dB at lag
+// Quality is the measure of one round trip.
+type Quality struct {
+	Lag    int     // codec delay in samples
+	Corr   float64 // correlation coefficient at Lag
+	SegSNR float64 // segmental SNR in dB at Lag
 }
 
-// measure aligns out with ref (out lags ref by minLag..maxLag samples) and
-// returns the figures over ref[skip:] (see the top of this file).
-func measure(ref, out []int16, skip, minLag, maxLag, segLen int) quality {
+// Measure aligns out with ref (out lags ref by minLag..maxLag samples) and
+// returns the figures over ref[skip:] (see the package comment).
+func Measure(ref, out []int16, skip, minLag, maxLag, segLen int) Quality {
 	end := min(len(ref), len(out)-maxLag)
-	best := quality{corr: math.Inf(-1)}
+	best := Quality{Corr: math.Inf(-1)}
 	for lag := minLag; lag <= maxLag; lag++ {
-		if c := corrAt(ref, out, lag, skip, end); c > best.corr {
-			best.lag, best.corr = lag, c
+		if c := CorrAt(ref, out, lag, skip, end); c > best.Corr {
+			best.Lag, best.Corr = lag, c
 		}
 	}
-	best.segSNR = segSNR(ref, out, best.lag, skip, end, segLen)
+	best.SegSNR = SegSNR(ref, out, best.Lag, skip, end, segLen)
 	return best
 }
 
-// corrAt is the correlation coefficient of ref[skip:end] with out shifted
+// CorrAt is the correlation coefficient of ref[skip:end] with out shifted
 // by lag.
-func corrAt(ref, out []int16, lag, skip, end int) float64 {
+func CorrAt(ref, out []int16, lag, skip, end int) float64 {
 	var sx, sy, sxx, syy, sxy float64
 	n := float64(end - skip)
 	for i := skip; i < end; i++ {
@@ -140,10 +141,10 @@ func corrAt(ref, out []int16, lag, skip, end int) float64 {
 	return cov / math.Sqrt(vx*vy)
 }
 
-// segSNR is the mean SNR in dB of segments of segLen samples of ref[skip:end]
+// SegSNR is the mean SNR in dB of segments of segLen samples of ref[skip:end]
 // whose RMS is above 100 (-50 dBFS: silence does not count), each clamped
 // to [-10, 40] dB.
-func segSNR(ref, out []int16, lag, skip, end, segLen int) float64 {
+func SegSNR(ref, out []int16, lag, skip, end, segLen int) float64 {
 	var sum float64
 	var n int
 	for s := skip; s+segLen <= end; s += segLen {
