@@ -125,3 +125,27 @@ func g711Params(name string, p Params) error {
 	}
 	return nil
 }
+
+// Typed makes a Factory from constructors that return concrete types. A
+// constructor's error gives a nil interface, never a nil pointer inside a
+// non-nil Encoder or Decoder (which a caller's err == nil check would not
+// catch but a nil comparison would get wrong).
+func Typed[E Encoder, D Decoder](c Codec, newEnc func(Params) (E, error), newDec func(Params) (D, error)) Factory {
+	return Factory{
+		Codec: c,
+		NewEncoder: func(p Params) (Encoder, error) {
+			e, err := newEnc(p)
+			if err != nil {
+				return nil, err
+			}
+			return e, nil
+		},
+		NewDecoder: func(p Params) (Decoder, error) {
+			d, err := newDec(p)
+			if err != nil {
+				return nil, err
+			}
+			return d, nil
+		},
+	}
+}

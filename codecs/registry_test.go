@@ -186,3 +186,18 @@ func TestFactoriesRoundTrip(t *testing.T) {
 		})
 	}
 }
+
+// TestTypedNilInterface: a failing typed constructor gives a nil
+// interface, not a nil pointer wrapped in one.
+func TestTypedNilInterface(t *testing.T) {
+	fail := errors.New("no")
+	f := Typed(Codec{Name: "X"},
+		func(Params) (*L16Encoder, error) { return nil, fail },
+		func(Params) (*L16Decoder, error) { return nil, fail })
+	if e, err := f.NewEncoder(nil); e != nil || !errors.Is(err, fail) {
+		t.Fatalf("encoder %v (nil interface: %v), %v", e, e == nil, err)
+	}
+	if d, err := f.NewDecoder(nil); d != nil || !errors.Is(err, fail) {
+		t.Fatalf("decoder %v, %v", d, err)
+	}
+}

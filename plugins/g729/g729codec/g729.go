@@ -102,26 +102,7 @@ func Codec() codecs.Codec {
 //   - "channels": 1, if given.
 //
 // Invalid values give an error wrapping codecs.ErrBadParams.
-func Factory() codecs.Factory {
-	return codecs.Factory{
-		Codec: Codec(),
-		// Not NewEncoder itself: a nil *Encoder in an interface is not nil.
-		NewEncoder: func(p codecs.Params) (codecs.Encoder, error) {
-			e, err := NewEncoder(p)
-			if err != nil {
-				return nil, err
-			}
-			return e, nil
-		},
-		NewDecoder: func(p codecs.Params) (codecs.Decoder, error) {
-			d, err := NewDecoder(p)
-			if err != nil {
-				return nil, err
-			}
-			return d, nil
-		},
-	}
-}
+func Factory() codecs.Factory { return codecs.Typed(Codec(), NewEncoder, NewDecoder) }
 
 // parseParams validates the parameters and returns whether Annex B is on.
 func parseParams(p codecs.Params) (annexB bool, err error) {

@@ -115,26 +115,7 @@ func Codec() codecs.Codec {
 // Encoder settings are accepted by the decoder too (one SDP fmtp line
 // serves both) but only "stereo"/"channels" and "ptime" affect it.
 // Invalid values give an error wrapping codecs.ErrBadParams.
-func Factory() codecs.Factory {
-	return codecs.Factory{
-		Codec: Codec(),
-		NewEncoder: func(p codecs.Params) (codecs.Encoder, error) {
-			// Never a nil *Encoder in a non-nil interface.
-			e, err := NewEncoder(p)
-			if err != nil {
-				return nil, err
-			}
-			return e, nil
-		},
-		NewDecoder: func(p codecs.Params) (codecs.Decoder, error) {
-			d, err := NewDecoder(p)
-			if err != nil {
-				return nil, err
-			}
-			return d, nil
-		},
-	}
-}
+func Factory() codecs.Factory { return codecs.Typed(Codec(), NewEncoder, NewDecoder) }
 
 // NewEncoder returns an encoder for the parameters (see [Factory]).
 func NewEncoder(p codecs.Params) (*Encoder, error) {
