@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/voxgraph/voxgraph/codecs"
+	"github.com/voxgraph/voxgraph/dsp/pcmq"
 	"github.com/voxgraph/voxgraph/pipeline"
 )
 
@@ -23,8 +24,8 @@ type Decode struct {
 	dec       codecs.Decoder
 	out       pipeline.Format
 	pt        uint8
-	frameLen  int     // samples × channels of one output frame
-	fifo      []int16 // reframing: decoded samples not yet emitted
+	frameLen  int         // samples × channels of one output frame
+	fifo      *pcmq.Queue // reframing: decoded samples not yet emitted
 	emittedAt time.Duration
 	emitted   bool // a reframed frame went out at emittedAt
 	concealed atomic.Uint64
@@ -66,7 +67,7 @@ func (e *Decode) Negotiate(n *pipeline.Negotiation) error {
 	e.out = pipeline.PCM(c.SampleRate, c.Channels, in.PTime)
 	e.frameLen = e.out.Samples() * e.out.Channels
 	// Room for the longest packet (200 ms) and a frame besides.
-	e.fifo = make([]int16, 0, c.SampleRate*c.Channels/5+e.frameLen)
+	e.fifo = pcmq.New((c.SampleRate*c.Channels/5+e.frameLen-1)/e.frameLen+1, e.frameLen)
 	e.emitted = false
 	n.SetAllOut(e.out)
 	return nil
@@ -83,18 +84,13 @@ func (e *Decode) samples(d time.Duration) int {
 // emit passes a decoded frame on: straight through when it is one period
 // long and nothing waits in the FIFO, reframed otherwise.
 func (e *Decode) emit(f *pipeline.Frame, out *pipeline.Output) {
-	if len(f.PCM) == e.frameLen && len(e.fifo) == 0 {
+	if len(f.PCM) == e.frameLen && e.fifo.Len() == 0 {
 		out.Emit(0, f)
 		return
 	}
-	if room := cap(e.fifo) - len(e.fifo); len(f.PCM) > room {
-		// More than the FIFO holds (a burst after a stall): keep the newest.
-		drop := min(len(f.PCM)-room, len(e.fifo))
-		e.fifo = e.fifo[:copy(e.fifo, e.fifo[drop:])]
-		e.overflow.Add(1)
+	if e.fifo.Push(f.PCM) > 0 {
+		e.overflow.Add(1) // more than the FIFO holds (a burst after a stall): the oldest went
 	}
-	n := min(len(f.PCM), cap(e.fifo)-len(e.fifo))
-	e.fifo = append(e.fifo, f.PCM[len(f.PCM)-n:]...)
 	out.Drop(f)
 	e.pump(out)
 }
@@ -103,19 +99,18 @@ func (e *Decode) emit(f *pipeline.Frame, out *pipeline.Output) {
 // this tick.
 func (e *Decode) pump(out *pipeline.Output) {
 	now := out.Time()
-	if len(e.fifo) < e.frameLen || e.emitted && e.emittedAt == now {
+	if e.fifo.Frames() == 0 || e.emitted && e.emittedAt == now {
 		return
 	}
 	e.emitted, e.emittedAt = true, now
-	e.emitFIFO(e.frameLen, out)
+	nf := out.NewFrame()
+	e.fifo.Pop(nf.SetPCMLen(e.frameLen))
+	e.emitFIFO(nf, out)
 }
 
-func (e *Decode) emitFIFO(n int, out *pipeline.Output) {
-	nf := out.NewFrame()
-	copy(nf.SetPCMLen(n), e.fifo[:n])
+func (e *Decode) emitFIFO(nf *pipeline.Frame, out *pipeline.Output) {
 	nf.Format = e.out
 	nf.Time = out.Time()
-	e.fifo = e.fifo[:copy(e.fifo, e.fifo[n:])]
 	out.Emit(0, nf)
 }
 
@@ -125,10 +120,13 @@ func (e *Decode) Tick(out *pipeline.Output) error {
 	return nil
 }
 
-// EndOfStream emits what the FIFO still holds.
+// EndOfStream emits what the FIFO still holds, the last frame as short
+// as what is left.
 func (e *Decode) EndOfStream(_ int, out *pipeline.Output) error {
-	for len(e.fifo) > 0 {
-		e.emitFIFO(min(e.frameLen, len(e.fifo)), out)
+	for e.fifo.Len() > 0 {
+		nf := out.NewFrame()
+		e.fifo.Flush(nf.SetPCMLen(min(e.frameLen, e.fifo.Len())))
+		e.emitFIFO(nf, out)
 	}
 	return nil
 }

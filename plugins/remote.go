@@ -68,15 +68,19 @@ func (r *remote) session() (pluginpb.CodecClient, uint64, error) {
 
 // run passes one frame through the plugin and returns the result due now:
 // this frame's (unbatched) or an earlier frame's (batched; ok is false
-// while none has come back yet).
-func (r *remote) run(in []byte) (res result, ok bool) {
+// while none has come back yet). owned says in is the call's own slice,
+// which a batch may keep; otherwise a batch keeps a copy.
+func (r *remote) run(in []byte, owned bool) (res result, ok bool) {
 	rpc, gen, err := r.session()
 	if err != nil {
 		return result{failed: true}, true
 	}
 	if r.p.host.cfg.Batch {
 		res, ok = r.take()
-		r.p.batcher.submit(r, gen, append([]byte(nil), in...))
+		if !owned {
+			in = append([]byte(nil), in...)
+		}
+		r.p.batcher.submit(r, gen, in)
 		return res, ok
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), r.p.host.cfg.Timeout)
@@ -126,14 +130,20 @@ func (r *remote) deliver(res result) {
 // dropped (0 bytes, counted) and the stream goes on: the receiver conceals
 // the gap. Batched, the first call returns 0 bytes (nothing is back yet).
 func (r *remote) Encode(dst []byte, pcm []int16) (int, error) {
-	if cap(r.data) < 2*len(pcm) {
-		r.data = make([]byte, 2*len(pcm))
+	// Unbatched, the exchange is over when run returns: reuse a buffer.
+	// Batched, the round keeps the bytes: give it a slice of its own.
+	data := r.data
+	if batched := r.p.host.cfg.Batch; batched || cap(data) < 2*len(pcm) {
+		data = make([]byte, 2*len(pcm))
+		if !batched {
+			r.data = data
+		}
 	}
-	r.data = r.data[:2*len(pcm)]
+	data = data[:2*len(pcm)]
 	for i, v := range pcm {
-		binary.LittleEndian.PutUint16(r.data[2*i:], uint16(v))
+		binary.LittleEndian.PutUint16(data[2*i:], uint16(v))
 	}
-	res, ok := r.run(r.data)
+	res, ok := r.run(data, true)
 	switch {
 	case !ok:
 		return 0, nil
@@ -158,7 +168,7 @@ func (r *remote) MaxEncodedLen(samples int) int { return 2*samples + 256 }
 // one, and counted: the stream carries on. Batched, the first call returns
 // no samples (nothing is back yet).
 func (r *remote) Decode(dst []int16, payload []byte) (int, error) {
-	res, ok := r.run(payload)
+	res, ok := r.run(payload, false)
 	if !ok {
 		return 0, nil
 	}

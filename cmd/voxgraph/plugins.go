@@ -1,6 +1,7 @@
 package main
 
 import (
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -54,12 +55,14 @@ type multiFlag []string
 func (m *multiFlag) String() string     { return strings.Join(*m, ",") }
 func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
 
-// load starts a host for the flags' plugins, learns their codecs and
-// registers them in codecs.Default. It returns nil without plugins.
-func (p *pluginFlags) load(log *slog.Logger) (*plugins.Host, error) {
-	if len(p.dirs) == 0 && !p.builtin {
-		return nil, nil
-	}
+// define adds --plugins and --builtin-plugin to fs.
+func (p *pluginFlags) define(fs *flag.FlagSet) {
+	fs.Var(&p.dirs, "plugins", "directory of codec plugins (executables named voxgraph-codec-*; repeatable)")
+	fs.BoolVar(&p.builtin, "builtin-plugin", false, "the built-in plugin too (this binary in its own process, serving G.722 as "+BuiltinPluginCodec+")")
+}
+
+// host returns a host for the flags' plugins (nothing started yet).
+func (p *pluginFlags) host(log *slog.Logger) (*plugins.Host, error) {
 	cfg := plugins.Config{Dirs: p.dirs, Logger: log}
 	if p.builtin {
 		self, err := os.Executable()
@@ -68,7 +71,16 @@ func (p *pluginFlags) load(log *slog.Logger) (*plugins.Host, error) {
 		}
 		cfg.Commands = append(cfg.Commands, plugins.Command{Name: "voxgraph-builtin", Path: self, Args: []string{"plugin", "serve"}})
 	}
-	h, err := plugins.New(cfg)
+	return plugins.New(cfg)
+}
+
+// load starts a host for the flags' plugins, learns their codecs and
+// registers them in codecs.Default. It returns nil without plugins.
+func (p *pluginFlags) load(log *slog.Logger) (*plugins.Host, error) {
+	if len(p.dirs) == 0 && !p.builtin {
+		return nil, nil
+	}
+	h, err := p.host(log)
 	if err != nil {
 		return nil, err
 	}
@@ -89,8 +101,7 @@ func cmdPlugins(args []string, stdout, stderr io.Writer) int {
 		"Lists the codec plugins found in the directories (executables named voxgraph-codec-*),\n"+
 			"starts each once to learn its codecs, and prints them.", stderr)
 	var pf pluginFlags
-	fs.Var(&pf.dirs, "plugins", "directory of codec plugins (repeatable)")
-	fs.BoolVar(&pf.builtin, "builtin-plugin", false, "also the built-in plugin (this binary serving G.722 as "+BuiltinPluginCodec+")")
+	pf.define(fs)
 	pos, code, ok := parseInterspersed(fs, args, stdout)
 	if !ok {
 		return code
@@ -99,13 +110,7 @@ func cmdPlugins(args []string, stdout, stderr io.Writer) int {
 		fs.Usage()
 		return exitUsage
 	}
-	log := slog.New(slog.DiscardHandler)
-	cfg := plugins.Config{Dirs: pf.dirs, Logger: log}
-	if pf.builtin {
-		self, _ := os.Executable()
-		cfg.Commands = []plugins.Command{{Name: "voxgraph-builtin", Path: self, Args: []string{"plugin", "serve"}}}
-	}
-	h, err := plugins.New(cfg)
+	h, err := pf.host(slog.New(slog.DiscardHandler))
 	if err != nil {
 		fmt.Fprintln(stderr, "voxgraph plugins:", err)
 		return exitError

@@ -28,8 +28,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 	timeout := fs.Duration("timeout", 0, "stop after this long (0: run to end-of-stream)")
 	logLevel := fs.String("log-level", "warn", "log level: debug, info, warn, error")
 	var pf pluginFlags
-	fs.Var(&pf.dirs, "plugins", "directory of codec plugins to load (repeatable)")
-	fs.BoolVar(&pf.builtin, "builtin-plugin", false, "load the built-in plugin (this binary in its own process, serving G.722 as "+BuiltinPluginCodec+")")
+	pf.define(fs)
 	pos, code, ok := parseInterspersed(fs, args, stdout)
 	if !ok {
 		return code

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	pcmmix "github.com/voxgraph/voxgraph/dsp/mix"
+	"github.com/voxgraph/voxgraph/dsp/pcmq"
 	"github.com/voxgraph/voxgraph/pipeline"
 )
 
@@ -70,7 +71,7 @@ type Mixer struct {
 // input is one participant's state; nothing else changes when it comes or goes.
 type input struct {
 	num   int // N of in_N
-	q     *queue
+	q     *pcmq.Queue
 	cur   []int16 // this tick's frame
 	heard bool    // cur holds audio this tick
 	ended bool    // end-of-stream: play out what is queued, then stay silent uncounted
@@ -217,7 +218,7 @@ func (m *Mixer) addInput(p pipeline.Port, f pipeline.Format) error {
 		return fmt.Errorf("%s is %s but the mix runs at %s: all inputs need the same channel count",
 			p.Name, f, m.f)
 	}
-	in := &input{num: num, q: newQueue(m.Queue, m.frame), cur: make([]int16, m.frame)}
+	in := &input{num: num, q: pcmq.New(m.Queue, m.frame), cur: make([]int16, m.frame)}
 	for len(m.ins) <= p.Index {
 		m.ins = append(m.ins, nil)
 	}
@@ -260,9 +261,9 @@ func (m *Mixer) Process(port int, f *pipeline.Frame, out *pipeline.Output) error
 	in := m.ins[port]
 	var dropped int
 	if len(f.PCM) == 0 && f.Flags&pipeline.FlagMissing != 0 {
-		dropped = in.q.pushSilence() // a lost frame still fills its slot in time
+		dropped = in.q.PushSilence() // a lost frame still fills its slot in time
 	} else {
-		dropped = in.q.push(f.PCM)
+		dropped = in.q.Push(f.PCM)
 	}
 	if dropped > 0 {
 		m.overflow.Add(uint64(dropped))
@@ -286,14 +287,14 @@ func (m *Mixer) Tick(out *pipeline.Output) error {
 	clear(m.acc)
 	var starved, queued, deepest int
 	for _, in := range m.active {
-		in.heard = in.q.pop(in.cur) || (in.ended && in.q.flush(in.cur))
+		in.heard = in.q.Pop(in.cur) || (in.ended && in.q.Flush(in.cur))
 		if in.heard {
 			pcmmix.Accumulate(m.acc, in.cur)
 		} else if !in.ended {
 			starved++
 		}
-		queued += in.q.frames()
-		deepest = max(deepest, in.q.frames())
+		queued += in.q.Frames()
+		deepest = max(deepest, in.q.Frames())
 	}
 	if starved > 0 {
 		m.starved.Add(uint64(starved))

@@ -1,24 +1,28 @@
-package mix
+// Package pcmq is a FIFO of PCM samples that turns frames of any length
+// into frames of one length: the mixer's per-input queue, and decode's
+// reframing of packets longer or shorter than the graph's period.
+package pcmq
 
-// queue is one input's jitter-tolerant FIFO of samples: a fixed ring of
-// `frames` tick-sized frames that absorbs bursty arrival. It stores samples
+// Queue is a FIFO of samples: a fixed ring of `frames` frames of `frame`
+// samples that absorbs bursty arrival. It stores samples
 // rather than frame pointers so that frames of any length (a 30 ms packet
 // into a 20 ms mix, a short last frame) queue and play out seamlessly; the
 // ring is allocated once, when the input joins.
-type queue struct {
+type Queue struct {
 	buf   []int16 // capacity: frames · frame samples
 	frame int     // samples per tick (all channels)
 	head  int     // index of the oldest sample
 	n     int     // queued samples
 }
 
-func newQueue(frames, frame int) *queue {
-	return &queue{buf: make([]int16, frames*frame), frame: frame}
+// New returns a queue of frames frames of frame samples (all channels).
+func New(frames, frame int) *Queue {
+	return &Queue{buf: make([]int16, frames*frame), frame: frame}
 }
 
-// push appends pcm. When the ring is full it first drops the oldest audio,
+// Push appends pcm. When the ring is full it first drops the oldest audio,
 // one frame at a time, and returns how many frames' worth it dropped.
-func (q *queue) push(pcm []int16) (dropped int) {
+func (q *Queue) Push(pcm []int16) (dropped int) {
 	if len(pcm) > len(q.buf) { // larger than the whole ring: keep its newest part
 		dropped += (len(pcm) - len(q.buf) + q.frame - 1) / q.frame
 		pcm = pcm[len(pcm)-len(q.buf):]
@@ -36,9 +40,9 @@ func (q *queue) push(pcm []int16) (dropped int) {
 	return dropped
 }
 
-// pushSilence appends one frame of silence (for a frame flagged missing
+// PushSilence appends one frame of silence (for a frame flagged missing
 // that carries no samples), dropping the oldest audio like push.
-func (q *queue) pushSilence() (dropped int) {
+func (q *Queue) PushSilence() (dropped int) {
 	for len(q.buf)-q.n < q.frame {
 		d := min(q.frame, q.n)
 		q.head = (q.head + d) % len(q.buf)
@@ -53,9 +57,9 @@ func (q *queue) pushSilence() (dropped int) {
 	return dropped
 }
 
-// pop fills dst (one frame) with the oldest samples. It reports false,
+// Pop fills dst (one frame) with the oldest samples. It reports false,
 // leaving the queue untouched, when less than a full frame is queued.
-func (q *queue) pop(dst []int16) bool {
+func (q *Queue) Pop(dst []int16) bool {
 	if q.n < len(dst) {
 		return false
 	}
@@ -66,10 +70,11 @@ func (q *queue) pop(dst []int16) bool {
 	return true
 }
 
-// flush fills dst with whatever is queued, padded with silence, and empties
-// the queue; it reports whether anything was queued. Used once an input
-// has ended, so that its last partial frame is still heard.
-func (q *queue) flush(dst []int16) bool {
+// Flush fills dst with up to len(dst) of the oldest samples, the rest of
+// it with silence, and removes them; it reports whether anything was
+// queued. For an input that has ended, so that its last partial frame is
+// still heard, and for a last frame that is as short as what is left.
+func (q *Queue) Flush(dst []int16) bool {
 	if q.n == 0 {
 		return false
 	}
@@ -82,5 +87,8 @@ func (q *queue) flush(dst []int16) bool {
 	return true
 }
 
-// frames is the number of whole frames queued.
-func (q *queue) frames() int { return q.n / q.frame }
+// Frames is the number of whole frames queued.
+func (q *Queue) Frames() int { return q.n / q.frame }
+
+// Len is the number of samples queued.
+func (q *Queue) Len() int { return q.n }

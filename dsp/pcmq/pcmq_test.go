@@ -1,4 +1,4 @@
-package mix
+package pcmq
 
 import (
 	"fmt"
@@ -56,24 +56,24 @@ func TestQueueRing(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			q := newQueue(tt.frames, 4)
+			q := New(tt.frames, 4)
 			for i, o := range tt.ops {
 				switch {
 				case o.push != nil || o.silence:
 					var d int
 					if o.silence {
-						d = q.pushSilence()
+						d = q.PushSilence()
 					} else {
-						d = q.push(o.push)
+						d = q.Push(o.push)
 					}
 					if d != o.dropped {
 						t.Fatalf("op %d: dropped %d, want %d", i, d, o.dropped)
 					}
 				default:
 					dst := make([]int16, 4)
-					ok := q.pop(dst)
+					ok := q.Pop(dst)
 					if o.flush {
-						ok = q.flush(dst)
+						ok = q.Flush(dst)
 					}
 					if ok != (o.want != nil) || ok && fmt.Sprint(dst) != fmt.Sprint(o.want) {
 						t.Fatalf("op %d: got %v %v, want %v", i, ok, dst, o.want)
