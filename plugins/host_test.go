@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"math"
 	"os"
 	"strings"
 	"syscall"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/voxgraph/voxgraph/codecs"
 	"github.com/voxgraph/voxgraph/codecs/g722"
+	"github.com/voxgraph/voxgraph/internal/codectest"
 	"github.com/voxgraph/voxgraph/plugins"
 	pluginpb "github.com/voxgraph/voxgraph/plugins/proto"
 	"github.com/voxgraph/voxgraph/plugins/sdk"
@@ -95,13 +95,8 @@ func hostWith(t testing.TB, batch bool, mode string, env ...string) (*plugins.Ho
 	return h, reg
 }
 
-func tone(n int) []int16 {
-	pcm := make([]int16, n)
-	for i := range pcm {
-		pcm[i] = int16(8000 * math.Sin(2*math.Pi*440*float64(i)/16000))
-	}
-	return pcm
-}
+// tone is n samples of 440 Hz at 16 kHz.
+func tone(n int) []int16 { return codectest.MultiTone(n, 16000, 8000, 440) }
 
 // TestPluginMatchesInProcess: G.722 through the plugin process gives the
 // same bytes and samples as G.722 in process, frame for frame.

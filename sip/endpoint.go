@@ -229,25 +229,25 @@ func (e *endpoint) dialogs() int {
 // matchServer finds the server dialog of an in-dialog request.
 func (e *endpoint) matchServer(req *sip.Request) (*sipgo.DialogServerSession, error) {
 	id, err := sip.DialogIDFromRequestUAS(req)
-	if err != nil {
-		return nil, errors.Join(sipgo.ErrDialogOutsideDialog, err)
-	}
-	if d, ok := e.server.Load(id); ok {
-		return d.(*sipgo.DialogServerSession), nil
-	}
-	return nil, sipgo.ErrDialogDoesNotExists
+	return match[*sipgo.DialogServerSession](&e.server, id, err)
 }
 
 // matchClient finds the client dialog of an in-dialog request.
 func (e *endpoint) matchClient(req *sip.Request) (*sipgo.DialogClientSession, error) {
 	id, err := sip.DialogIDFromRequestUAC(req)
+	return match[*sipgo.DialogClientSession](&e.client, id, err)
+}
+
+// match looks a dialog ID up in a table.
+func match[D any](table *sync.Map, id string, err error) (D, error) {
+	var none D
 	if err != nil {
-		return nil, errors.Join(sipgo.ErrDialogOutsideDialog, err)
+		return none, errors.Join(sipgo.ErrDialogOutsideDialog, err)
 	}
-	if d, ok := e.client.Load(id); ok {
-		return d.(*sipgo.DialogClientSession), nil
+	if d, ok := table.Load(id); ok {
+		return d.(D), nil
 	}
-	return nil, sipgo.ErrDialogDoesNotExists
+	return none, sipgo.ErrDialogDoesNotExists
 }
 
 // readAck and readBye pass an ACK or BYE to its server dialog.
