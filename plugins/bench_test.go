@@ -3,12 +3,12 @@ package plugins_test
 import (
 	"fmt"
 	"os"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/voxgraph/voxgraph/codecs"
 	"github.com/voxgraph/voxgraph/codecs/g722"
+	"github.com/voxgraph/voxgraph/internal/plugintest"
 )
 
 // BenchmarkG722EncodeDecode is one 20 ms G.722 frame encoded and decoded,
@@ -72,14 +72,14 @@ func BenchmarkPluginCPU(b *testing.B) {
 					time.Sleep(50 * time.Millisecond)
 					pluginPid = h.Plugins()[0].Pid()
 				}
-				cpu0 := processCPU(os.Getpid()) + processCPU(pluginPid)
+				cpu0 := plugintest.ProcessCPU(os.Getpid()) + plugintest.ProcessCPU(pluginPid)
 				frames := 0
 				for b.Loop() {
 					tickAll(encs, decs)
 					frames += n
 					time.Sleep(20 * time.Millisecond)
 				}
-				cpu := processCPU(os.Getpid()) + processCPU(pluginPid) - cpu0
+				cpu := plugintest.ProcessCPU(os.Getpid()) + plugintest.ProcessCPU(pluginPid) - cpu0
 				b.ReportMetric(float64(cpu.Microseconds())/float64(frames), "cpu-µs/frame")
 			})
 		}
@@ -97,20 +97,4 @@ func tickAll(encs []codecs.Encoder, decs []codecs.Decoder) {
 		}
 		decs[i].Decode(out, payload[:n])
 	}
-}
-
-// processCPU is a process's user+system CPU time (0 for pid 0).
-func processCPU(pid int) time.Duration {
-	if pid == 0 {
-		return 0
-	}
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return 0
-	}
-	f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+2:]))
-	var ut, st int64
-	fmt.Sscan(f[11], &ut)
-	fmt.Sscan(f[12], &st)
-	return time.Duration(ut+st) * 10 * time.Millisecond // USER_HZ = 100 on Linux
 }

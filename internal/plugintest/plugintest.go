@@ -18,8 +18,9 @@ import (
 // and registers its codecs in a registry of their own. The host, closed
 // when the test ends, holds exactly that one plugin. Its timeout is
 // generous: a loaded machine (the race detector, other tests) is not a
-// hung plugin; the 250 ms default is for production.
-func Load(t *testing.T, mainDir, binary string) (*plugins.Host, *codecs.Registry) {
+// hung plugin; the 250 ms default is for production. opts may change the
+// configuration (Batch, for instance) before the host is made.
+func Load(t testing.TB, mainDir, binary string, opts ...func(*plugins.Config)) (*plugins.Host, *codecs.Registry) {
 	t.Helper()
 	goTool, err := exec.LookPath("go")
 	if err != nil {
@@ -29,7 +30,11 @@ func Load(t *testing.T, mainDir, binary string) (*plugins.Host, *codecs.Registry
 	if out, err := exec.Command(goTool, "build", "-o", filepath.Join(dir, binary), mainDir).CombinedOutput(); err != nil {
 		t.Fatalf("go build %s: %v\n%s", mainDir, err, out)
 	}
-	h, err := plugins.New(plugins.Config{Dirs: []string{dir}, Timeout: 5 * time.Second, Logger: slog.New(slog.DiscardHandler)})
+	cfg := plugins.Config{Dirs: []string{dir}, Timeout: 5 * time.Second, Logger: slog.New(slog.DiscardHandler)}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	h, err := plugins.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
