@@ -21,7 +21,11 @@ import (
 // tick, the rest on the next. Packets of the graph's length pass straight
 // through.
 type Decode struct {
+	Rate int `prop:"rate" default:"0" doc:"output sample rate in Hz (8000, 16000, 32000 or 48000); 0 keeps the codec's rate"`
+
 	dec       codecs.Decoder
+	conv      *converter // codec rate → Rate; nil when they agree
+	codecRate int
 	out       pipeline.Format
 	pt        uint8
 	frameLen  int         // samples × channels of one output frame
@@ -40,9 +44,10 @@ func init() {
 		Summary: "decodes encoded frames to PCM",
 		Doc: "Decodes each payload with the codec of the incoming format. A frame flagged missing (lost) becomes silence " +
 			"flagged concealed; a payload that fails to decode or has an unexpected payload type is dropped and counted. " +
-			"Packets longer or shorter than the graph period (a peer's 30 ms packets) are reframed to one period per tick.",
+			"Packets longer or shorter than the graph period (a peer's 30 ms packets) are reframed to one period per tick. " +
+			"With rate set, the PCM is resampled to it (medium quality).",
 		Inputs:  []pipeline.PortInfo{{Name: "in", Caps: pipeline.EncodedCaps, Doc: "encoded frames"}},
-		Outputs: []pipeline.PortInfo{{Name: "out", Doc: "PCM at the codec's sample rate"}},
+		Outputs: []pipeline.PortInfo{{Name: "out", Doc: "PCM at the codec's sample rate, or at rate"}},
 		New:     func() pipeline.Element { return &Decode{} },
 	})
 }
@@ -64,7 +69,15 @@ func (e *Decode) Negotiate(n *pipeline.Negotiation) error {
 		return fmt.Errorf("%s decoder: %w", c.Name, err)
 	}
 	e.pt = in.PayloadType
-	e.out = pipeline.PCM(c.SampleRate, c.Channels, in.PTime)
+	rate := c.SampleRate
+	if e.Rate != 0 {
+		rate = e.Rate
+	}
+	if e.conv, err = newConverter(c.SampleRate, rate, c.Channels); err != nil {
+		return fmt.Errorf("%s decodes to %d Hz, rate %d: %w", c.Name, c.SampleRate, e.Rate, err)
+	}
+	e.codecRate = c.SampleRate
+	e.out = pipeline.PCM(rate, c.Channels, in.PTime)
 	e.frameLen = e.out.Samples() * e.out.Channels
 	// Room for the longest packet (200 ms) and a frame besides.
 	e.fifo = pcmq.New((c.SampleRate*c.Channels/5+e.frameLen-1)/e.frameLen+1, e.frameLen)
@@ -134,12 +147,16 @@ func (e *Decode) EndOfStream(_ int, out *pipeline.Output) error {
 // Process decodes the frame in place.
 func (e *Decode) Process(_ int, f *pipeline.Frame, out *pipeline.Output) error {
 	if f.Flags&pipeline.FlagMissing != 0 {
-		clear(f.SetPCMLen(e.samples(f.Format.PTime)))
+		n := e.samples(f.Format.PTime)
+		if e.conv != nil {
+			n = n * e.codecRate / e.out.Rate
+		}
+		clear(f.SetPCMLen(n))
 		f.Payload = f.Payload[:0]
 		f.Format = e.out
 		f.Flags = (f.Flags &^ pipeline.FlagMissing) | pipeline.FlagConcealed
 		e.concealed.Add(1)
-		e.emit(f, out)
+		e.convertEmit(f, out)
 		return nil
 	}
 	if f.RTP.PayloadType != e.pt {
@@ -157,8 +174,27 @@ func (e *Decode) Process(_ int, f *pipeline.Frame, out *pipeline.Output) error {
 	f.PCM = pcm[:n]
 	f.Payload = f.Payload[:0]
 	f.Format = e.out
-	e.emit(f, out)
+	e.convertEmit(f, out)
 	return nil
+}
+
+// convertEmit resamples a decoded frame to the output rate, when that is
+// not the codec's, and emits it.
+func (e *Decode) convertEmit(f *pipeline.Frame, out *pipeline.Output) {
+	if e.conv != nil {
+		if !e.conv.latencySet {
+			out.SetLatency(e.conv.r.Delay())
+			e.conv.latencySet = true
+		}
+		pcm, err := e.conv.run(f.PCM)
+		if err != nil {
+			e.errors.Add(1)
+			out.Drop(f)
+			return
+		}
+		copy(f.SetPCMLen(len(pcm)), pcm)
+	}
+	e.emit(f, out)
 }
 
 // Stats reports concealed frames and dropped payloads.

@@ -183,7 +183,8 @@ func TestBuildErrorsWithRealElements(t *testing.T) {
 	}{
 		{"tone ! encode codec=PCMU ! gain ! null-sink", "gain (port in) wants PCM audio, gets PCMU/8000 pt=0 20ms (insert decode between encode0 and gain0)"},
 		{"tone ! decode ! null-sink", "decode (port in) wants encoded audio, gets PCM 8000Hz mono 20ms (insert encode"},
-		{"tone rate=16000 ! encode codec=PCMU ! null-sink", "PCMU encodes PCM 8000Hz with 1 channel(s) but gets PCM 16000Hz mono 20ms (insert resample before encode)"},
+		{"tone rate=11025 ! encode codec=PCMU ! null-sink", "PCMU encodes PCM at 8000 Hz, input PCM 11025Hz mono 20ms: resample: 11025 Hz"},
+		{"tone ! encode codec=PCMU ! decode rate=44100 ! null-sink", "PCMU decodes to 8000 Hz, rate 44100: resample: 44100 Hz"},
 		{"tone ! encode codec=PCMX ! null-sink", `unknown codec "PCMX"`},
 		{"tone freqs=5000 ! null-sink", "frequency 5000 Hz must be between 0 and 4000 Hz"},
 		{"tone digits=12x ! null-sink", `'X' is not a DTMF digit`},
@@ -212,14 +213,21 @@ func TestBuildErrorsWithRealElements(t *testing.T) {
 // loseEvery marks every Nth encoded frame missing, as the jitter buffer does
 // for a lost packet.
 type loseEvery struct {
-	N int `prop:"n" default:"3" doc:"mark every Nth frame missing"`
-	i int
+	N      int `prop:"n" default:"3" doc:"mark every Nth frame missing (0: none)"`
+	i      int
+	lastTS uint32
+}
+
+// Stats reports the last frame's RTP timestamp.
+func (l *loseEvery) Stats() []pipeline.Stat {
+	return []pipeline.Stat{{Name: "last_ts", Value: float64(l.lastTS)}}
 }
 
 func (l *loseEvery) Negotiate(n *pipeline.Negotiation) error { n.SetAllOut(n.In[0]); return nil }
 func (l *loseEvery) Process(_ int, f *pipeline.Frame, out *pipeline.Output) error {
 	l.i++
-	if l.i%l.N == 0 {
+	l.lastTS = f.RTP.Timestamp
+	if l.N > 0 && l.i%l.N == 0 {
 		f.Flags |= pipeline.FlagMissing
 		f.Payload = f.Payload[:0]
 	}
@@ -231,6 +239,38 @@ func init() {
 	pipeline.Register(pipeline.ElementInfo{Name: "test-lose", Summary: "test: marks frames missing",
 		Inputs: []pipeline.PortInfo{{Name: "in", Caps: pipeline.EncodedCaps}}, Outputs: []pipeline.PortInfo{{Name: "out"}},
 		New: func() pipeline.Element { return &loseEvery{} }})
+}
+
+// TestCodecRateConversion: encode takes PCM at another rate than the
+// codec's and resamples it; decode rate= resamples its output. The tone
+// keeps its pitch, the stream its length, and the RTP timestamps count the
+// codec's clock; lost frames are concealed at the output rate.
+func TestCodecRateConversion(t *testing.T) {
+	for _, tc := range []struct {
+		line string
+		rate int
+	}{
+		{"tone rate=16000 freqs=1000 duration=1s ! encode codec=PCMU ! decode", 8000},
+		{"tone rate=48000 freqs=1000 duration=1s ! encode codec=PCMA ! decode rate=16000", 16000},
+		{"tone freqs=1000 duration=1s ! encode ! test-lose n=5 ! decode rate=48000", 48000},
+		{"tone rate=16000 freqs=1000 duration=1s ! encode codec=G722 ! decode rate=8000", 8000},
+	} {
+		t.Run(tc.line, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "o.wav")
+			graphtest.Run(t, tc.line+" ! wav-sink path="+graphs.Quote(path))
+			rate, _, pcm := graphtest.ReadWav(t, path)
+			if rate != tc.rate || len(pcm) != rate {
+				t.Fatalf("%d samples at %d Hz, want %d at %d Hz (1 s)", len(pcm), rate, tc.rate, tc.rate)
+			}
+			if f := peakFreq(pcm[rate/10:], rate); f != 1000 {
+				t.Fatalf("spectrum peaks at %v Hz, want 1000", f)
+			}
+		})
+	}
+	g := graphtest.Run(t, "tone rate=48000 duration=100ms ! encode codec=PCMU ! test-lose n=0 name=l ! null-sink")
+	if ts, _ := graphtest.Stat(g, "l", "last_ts"); ts != 4*160 {
+		t.Errorf("fifth frame's RTP timestamp %v, want 640 (the 8 kHz clock)", ts)
+	}
 }
 
 func TestDecodeConcealsMissingFrames(t *testing.T) {

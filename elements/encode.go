@@ -20,17 +20,19 @@ type Encode struct {
 	seq     uint16
 	ts      uint32
 	started bool
-	ratio   int // RTP clock ticks per PCM sample frame numerator
+	ratio   int // RTP clock ticks per input sample frame: ratio/rdiv
 	rdiv    int
+	conv    *converter // input rate → codec rate; nil when they agree
 }
 
 func init() {
 	pipeline.Register(pipeline.ElementInfo{
 		Name:    "encode",
 		Summary: "encodes PCM with a codec (PCMU, PCMA, L16, …)",
-		Doc: "Encodes each PCM frame into one RTP payload. The input must be at the codec's sample rate and channel count " +
-			"(insert resample otherwise). Sequence numbers start at 0 and RTP timestamps advance by the frame's samples in the codec's clock rate.",
-		Inputs:  []pipeline.PortInfo{{Name: "in", Caps: pipeline.PCMCaps, Doc: "PCM at the codec's sample rate"}},
+		Doc: "Encodes each PCM frame into one RTP payload. The input must have the codec's channel count; input at another " +
+			"sample rate (8, 16, 32 or 48 kHz) is resampled to the codec's first (medium quality; a resample element before encode chooses otherwise). " +
+			"Sequence numbers start at 0 and RTP timestamps advance by the frame's duration in the codec's clock rate.",
+		Inputs:  []pipeline.PortInfo{{Name: "in", Caps: pipeline.PCMCaps, Doc: "PCM with the codec's channel count"}},
 		Outputs: []pipeline.PortInfo{{Name: "out", Doc: "encoded frames with RTP header"}},
 		New:     func() pipeline.Element { return &Encode{} },
 	})
@@ -43,8 +45,11 @@ func (e *Encode) Negotiate(n *pipeline.Negotiation) error {
 	if err != nil {
 		return err
 	}
-	if in.Rate != c.SampleRate || in.Channels != c.Channels {
-		return fmt.Errorf("%s encodes PCM %dHz with %d channel(s) but gets %s (insert resample before encode)", c.Name, c.SampleRate, c.Channels, in)
+	if in.Channels != c.Channels {
+		return fmt.Errorf("%s encodes PCM with %d channel(s) but gets %s", c.Name, c.Channels, in)
+	}
+	if e.conv, err = newConverter(in.Rate, c.SampleRate, c.Channels); err != nil {
+		return fmt.Errorf("%s encodes PCM at %d Hz, input %s: %w", c.Name, c.SampleRate, in, err)
 	}
 	if e.PT < -1 || e.PT > 127 {
 		return fmt.Errorf("pt %d out of range 0..127", e.PT)
@@ -57,7 +62,7 @@ func (e *Encode) Negotiate(n *pipeline.Negotiation) error {
 		return fmt.Errorf("%s encoder: %w", c.Name, err)
 	}
 	e.out = pipeline.Format{Kind: pipeline.KindEncoded, Codec: c.Name, Rate: c.ClockRate, Channels: c.Channels, PTime: in.PTime, PayloadType: pt}
-	e.ratio, e.rdiv = c.ClockRate, c.SampleRate
+	e.ratio, e.rdiv = c.ClockRate, in.Rate
 	n.SetAllOut(e.out)
 	return nil
 }
@@ -69,8 +74,20 @@ func (e *Encode) Process(_ int, f *pipeline.Frame, out *pipeline.Output) error {
 		out.Drop(f)
 		return nil
 	}
-	buf := f.SetPayloadLen(e.enc.MaxEncodedLen(len(f.PCM)))
-	nb, err := e.enc.Encode(buf, f.PCM)
+	pcm := f.PCM
+	if e.conv != nil {
+		if !e.conv.latencySet {
+			out.SetLatency(e.conv.r.Delay())
+			e.conv.latencySet = true
+		}
+		var err error
+		if pcm, err = e.conv.run(pcm); err != nil {
+			out.Drop(f)
+			return fmt.Errorf("encode %s: %w", e.out.Codec, err)
+		}
+	}
+	buf := f.SetPayloadLen(e.enc.MaxEncodedLen(len(pcm)))
+	nb, err := e.enc.Encode(buf, pcm)
 	if err != nil {
 		return fmt.Errorf("encode %s: %w", e.out.Codec, err)
 	}
