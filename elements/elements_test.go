@@ -302,3 +302,20 @@ func TestDecodeConcealsMissingFrames(t *testing.T) {
 		}
 	}
 }
+
+// TestIdleTicksKeptApart: decode's Tick has nothing to reframe when the
+// packets are one period long; those cheap calls are counted apart, so the
+// latency quantiles describe the frames decoded.
+func TestIdleTicksKeptApart(t *testing.T) {
+	g := graphtest.Run(t, "tone duration=200ms ! encode ! decode name=d ! null-sink")
+	for _, s := range g.Stats() {
+		if s.Name != "d" {
+			continue
+		}
+		if s.Calls != 10 || s.IdleTicks < 9 {
+			t.Fatalf("decode: %d calls, %d idle ticks; want 10 frames and at least 9 idle ticks", s.Calls, s.IdleTicks)
+		}
+		return
+	}
+	t.Fatal("no stats for d")
+}

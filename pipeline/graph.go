@@ -918,10 +918,15 @@ func (g *Graph) runTick() (err error) {
 		if g.timing {
 			g.last = time.Since(g.epoch)
 		}
+		queued := len(g.queue)
 		err := n.ticker.Tick(&n.out)
 		if g.timing {
 			t := time.Since(g.epoch)
-			n.stats.Latency.Record(t - g.last)
+			if len(n.ins) == 0 || len(g.queue) > queued {
+				n.stats.Latency.Record(t - g.last)
+			} else {
+				n.stats.Ticks.Record(t - g.last)
+			}
 			g.last = t
 		}
 		if err != nil {

@@ -107,19 +107,28 @@ type ElementStats struct {
 	In      atomic.Uint64 // frames received
 	Out     atomic.Uint64 // frames emitted
 	Dropped atomic.Uint64 // frames dropped (counted by the element via Output.Drop)
-	Latency Histogram     // duration of each Process and Tick call
+	// Latency is the duration of each Process call, and of each Tick call
+	// that emitted a frame or belongs to a source (element without inputs).
+	Latency Histogram
+	// Ticks is the duration of the other Tick calls (a decoder with nothing
+	// to reframe): kept apart so that cheap ticks with nothing to do do not
+	// hide the per-frame cost.
+	Ticks Histogram
 }
 
 // ElementSnapshot is a point-in-time copy of one element's statistics.
 type ElementSnapshot struct {
-	Name    string
-	Type    string
-	In      uint64
-	Out     uint64
-	Dropped uint64
-	Calls   uint64
-	Total   time.Duration // time spent in Process/Tick
-	Mean    time.Duration
+	Name      string
+	Type      string
+	In        uint64
+	Out       uint64
+	Dropped   uint64
+	Calls     uint64        // calls recorded in ElementStats.Latency
+	IdleTicks uint64        // Tick calls that emitted nothing (ElementStats.Ticks)
+	Total     time.Duration // time spent in all Process and Tick calls
+	Mean      time.Duration // of the calls Latency records
+	// P50 … Max are quantiles of ElementStats.Latency: per frame
+	// processed or emitted (per Tick for a source).
 	P50     time.Duration
 	P90     time.Duration
 	P99     time.Duration
@@ -135,7 +144,7 @@ func snapshot(n *node) ElementSnapshot {
 	es := ElementSnapshot{
 		Name: n.name, Type: n.info.Name,
 		In: s.In.Load(), Out: s.Out.Load(), Dropped: s.Dropped.Load(),
-		Calls: h.Count(), Total: h.Sum(), Mean: h.Mean(),
+		Calls: h.Count(), IdleTicks: s.Ticks.Count(), Total: h.Sum() + s.Ticks.Sum(), Mean: h.Mean(),
 		Latency: time.Duration(n.latency.Load()),
 		P50:     h.Quantile(0.5), P90: h.Quantile(0.9), P99: h.Quantile(0.99), P999: h.Quantile(0.999), Max: h.Max(),
 	}
