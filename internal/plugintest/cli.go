@@ -1,0 +1,85 @@
+package plugintest
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// RunCLI builds the voxgraph command and the plugin at mainDir (as binary,
+// a voxgraph-codec-* name, in a plugin directory of its own) and runs
+// `voxgraph run --plugins DIR graph` in workDir. While it runs, the
+// process table is watched for the plugin: a child of voxgraph whose
+// executable is the plugin binary, as `ps` would show it. RunCLI fails the
+// test when voxgraph fails and returns its output and the plugin's pid (0
+// when no such process was seen).
+func RunCLI(t testing.TB, mainDir, binary, workDir, graph string) (output string, pluginPid int) {
+	t.Helper()
+	bin := t.TempDir()
+	pluginDir := filepath.Join(bin, "plugins")
+	root, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "github.com/voxgraph/voxgraph").Output()
+	if err != nil {
+		t.Fatalf("locating the voxgraph module: %v", err)
+	}
+	for _, b := range []struct{ dir, pkg, out string }{
+		{strings.TrimSpace(string(root)), "./cmd/voxgraph", filepath.Join(bin, "voxgraph")},
+		{".", mainDir, filepath.Join(pluginDir, binary)},
+	} {
+		cmd := exec.Command("go", "build", "-o", b.out, b.pkg)
+		cmd.Dir = b.dir
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("go build %s: %v\n%s", b.pkg, err, out)
+		}
+	}
+	var out bytes.Buffer
+	cmd := exec.Command(filepath.Join(bin, "voxgraph"), "run", "--plugins", pluginDir, graph)
+	cmd.Dir, cmd.Stdout, cmd.Stderr = workDir, &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	want := filepath.Join(pluginDir, binary)
+	for {
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatalf("voxgraph run: %v\n%s", err, out.String())
+			}
+			return out.String(), pluginPid
+		case <-time.After(time.Millisecond):
+			if pluginPid == 0 {
+				pluginPid = childRunning(cmd.Process.Pid, want)
+			}
+		}
+	}
+}
+
+// childRunning returns the pid of a child of parent running exe, or 0.
+func childRunning(parent int, exe string) int {
+	entries, _ := os.ReadDir("/proc")
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		stat, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
+		if err != nil {
+			continue
+		}
+		s := string(stat)
+		f := strings.Fields(s[strings.LastIndexByte(s, ')')+2:])
+		if len(f) < 2 || f[1] != strconv.Itoa(parent) {
+			continue
+		}
+		if path, err := os.Readlink(filepath.Join("/proc", e.Name(), "exe")); err == nil && path == exe {
+			return pid
+		}
+	}
+	return 0
+}
