@@ -27,14 +27,26 @@ type Codec struct {
 	SampleRate  int    // PCM sample rate the codec consumes/produces
 	Channels    int    // interleaved channels
 	Fmtp        string // default SDP fmtp parameters, "" if none
+	// SDPChannels is the channel count SDP's a=rtpmap names when it is not
+	// Channels: RFC 7587 has Opus always written "opus/48000/2", whether
+	// the stream is mono or stereo. 0: Channels.
+	SDPChannels int
+}
+
+// RTPMapChannels is the channel count of the codec's SDP a=rtpmap.
+func (c Codec) RTPMapChannels() int {
+	if c.SDPChannels > 0 {
+		return c.SDPChannels
+	}
+	return c.Channels
 }
 
 // String renders the codec the way SDP rtpmap does, e.g. "PCMU/8000" or
 // "L16/16000/2", followed by the payload type.
 func (c Codec) String() string {
 	s := c.Name + "/" + strconv.Itoa(c.ClockRate)
-	if c.Channels > 1 {
-		s += "/" + strconv.Itoa(c.Channels)
+	if ch := c.RTPMapChannels(); ch > 1 {
+		s += "/" + strconv.Itoa(ch)
 	}
 	return s + " pt=" + strconv.Itoa(int(c.PayloadType))
 }

@@ -201,3 +201,18 @@ func TestTypedNilInterface(t *testing.T) {
 		t.Fatalf("decoder %v, %v", d, err)
 	}
 }
+
+func TestCodecString(t *testing.T) {
+	for _, tc := range []struct {
+		c    Codec
+		want string
+	}{
+		{Codec{Name: "PCMU", ClockRate: 8000, Channels: 1}, "PCMU/8000 pt=0"},
+		{Codec{Name: "L16", PayloadType: 10, ClockRate: 44100, Channels: 2}, "L16/44100/2 pt=10"},
+		{Codec{Name: "opus", PayloadType: 111, ClockRate: 48000, Channels: 1, SDPChannels: 2}, "opus/48000/2 pt=111"},
+	} {
+		if got := tc.c.String(); got != tc.want {
+			t.Errorf("%+v: %q, want %q", tc.c, got, tc.want)
+		}
+	}
+}

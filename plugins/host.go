@@ -229,7 +229,7 @@ func (h *Host) Load() error {
 		p.Codecs = p.Codecs[:0]
 		for _, c := range info.Codecs {
 			p.Codecs = append(p.Codecs, codecs.Codec{Name: c.Name, PayloadType: uint8(c.PayloadType), Dynamic: c.Dynamic,
-				ClockRate: int(c.ClockRate), SampleRate: int(c.SampleRate), Channels: int(c.Channels), Fmtp: c.Fmtp})
+				ClockRate: int(c.ClockRate), SampleRate: int(c.SampleRate), Channels: int(c.Channels), Fmtp: c.Fmtp, SDPChannels: int(c.SdpChannels)})
 		}
 	}
 	return errors.Join(errs...)

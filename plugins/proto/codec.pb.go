@@ -82,7 +82,8 @@ type CodecInfo struct {
 	ClockRate     uint32                 `protobuf:"varint,4,opt,name=clock_rate,json=clockRate,proto3" json:"clock_rate,omitempty"`    // RTP clock rate
 	SampleRate    uint32                 `protobuf:"varint,5,opt,name=sample_rate,json=sampleRate,proto3" json:"sample_rate,omitempty"` // PCM rate the codec consumes and produces
 	Channels      uint32                 `protobuf:"varint,6,opt,name=channels,proto3" json:"channels,omitempty"`
-	Fmtp          string                 `protobuf:"bytes,7,opt,name=fmtp,proto3" json:"fmtp,omitempty"` // default SDP fmtp
+	Fmtp          string                 `protobuf:"bytes,7,opt,name=fmtp,proto3" json:"fmtp,omitempty"`                                   // default SDP fmtp
+	SdpChannels   uint32                 `protobuf:"varint,8,opt,name=sdp_channels,json=sdpChannels,proto3" json:"sdp_channels,omitempty"` // channels a=rtpmap names when not channels (opus/48000/2); 0: channels
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -164,6 +165,13 @@ func (x *CodecInfo) GetFmtp() string {
 		return x.Fmtp
 	}
 	return ""
+}
+
+func (x *CodecInfo) GetSdpChannels() uint32 {
+	if x != nil {
+		return x.SdpChannels
+	}
+	return 0
 }
 
 type InfoRequest struct {
@@ -554,7 +562,7 @@ var File_codec_proto protoreflect.FileDescriptor
 
 const file_codec_proto_rawDesc = "" +
 	"\n" +
-	"\vcodec.proto\x12\x12voxgraph.plugin.v1\"\xcc\x01\n" +
+	"\vcodec.proto\x12\x12voxgraph.plugin.v1\"\xef\x01\n" +
 	"\tCodecInfo\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12!\n" +
 	"\fpayload_type\x18\x02 \x01(\rR\vpayloadType\x12\x18\n" +
@@ -564,7 +572,8 @@ const file_codec_proto_rawDesc = "" +
 	"\vsample_rate\x18\x05 \x01(\rR\n" +
 	"sampleRate\x12\x1a\n" +
 	"\bchannels\x18\x06 \x01(\rR\bchannels\x12\x12\n" +
-	"\x04fmtp\x18\a \x01(\tR\x04fmtp\"\r\n" +
+	"\x04fmtp\x18\a \x01(\tR\x04fmtp\x12!\n" +
+	"\fsdp_channels\x18\b \x01(\rR\vsdpChannels\"\r\n" +
 	"\vInfoRequest\"\x88\x01\n" +
 	"\fInfoResponse\x12)\n" +
 	"\x10protocol_version\x18\x01 \x01(\rR\x0fprotocolVersion\x12\x16\n" +

@@ -106,7 +106,7 @@ func NewServer(name string, factories ...codecs.Factory) *Server {
 	for _, f := range factories {
 		s.factories[f.Name] = f
 		s.info = append(s.info, &pluginpb.CodecInfo{Name: f.Name, PayloadType: uint32(f.PayloadType), Dynamic: f.Dynamic,
-			ClockRate: uint32(f.ClockRate), SampleRate: uint32(f.SampleRate), Channels: uint32(f.Channels), Fmtp: f.Fmtp})
+			ClockRate: uint32(f.ClockRate), SampleRate: uint32(f.SampleRate), Channels: uint32(f.Channels), Fmtp: f.Fmtp, SdpChannels: uint32(f.SDPChannels)})
 	}
 	return s
 }

@@ -116,7 +116,7 @@ func Answer(offer *Session, p AnswerParams) ([]byte, Negotiated, error) {
 			codecList(a.Codecs), strings.Join(p.Codecs, ", "), ErrNoCommonCodec)
 	}
 	list := []Codec{{Name: chosen.our.Name, PT: chosen.offered.PT, ClockRate: chosen.our.ClockRate,
-		Channels: chosen.our.Channels, Fmtp: chosen.our.Fmtp}}
+		Channels: chosen.our.RTPMapChannels(), Fmtp: chosen.our.Fmtp}}
 	n := Negotiated{Codec: chosen.offered, RecvPT: chosen.offered.PT}
 	n.Codec.Name = chosen.our.Name
 	if p.TelephoneEvent {
@@ -186,7 +186,7 @@ type choice struct {
 // first offered codec that is ours.
 func chooseCodec(theirs []Codec, ours []codecs.Codec, offerOrder bool) (choice, bool) {
 	match := func(o Codec, c codecs.Codec) bool {
-		return same(o, Codec{Name: c.Name, ClockRate: c.ClockRate, Channels: c.Channels})
+		return same(o, Codec{Name: c.Name, ClockRate: c.ClockRate, Channels: c.RTPMapChannels()})
 	}
 	if offerOrder {
 		for _, o := range theirs {

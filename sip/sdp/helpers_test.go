@@ -15,7 +15,7 @@ import (
 var errNotLinked = errors.New("codec implementation not linked into the sdp tests")
 
 // testRegistry holds the built-in codecs plus G722 and opus as their packages
-// will register them (capabilities only: SDP needs nothing else).
+// register them (capabilities only: SDP needs nothing else).
 func testRegistry(t testing.TB) *codecs.Registry {
 	t.Helper()
 	r := codecs.NewRegistry()
@@ -25,8 +25,9 @@ func testRegistry(t testing.TB) *codecs.Registry {
 		codecs.PCMUFactory(), codecs.PCMAFactory(), codecs.L16Factory(),
 		{Codec: codecs.Codec{Name: "G722", PayloadType: 9, ClockRate: 8000, SampleRate: 16000, Channels: 1},
 			NewEncoder: enc, NewDecoder: dec},
+		// As plugins/opus describes it: mono PCM, "opus/48000/2" in SDP (RFC 7587).
 		{Codec: codecs.Codec{Name: "opus", PayloadType: 111, Dynamic: true, ClockRate: 48000, SampleRate: 48000,
-			Channels: 2, Fmtp: "minptime=10;useinbandfec=1"}, NewEncoder: enc, NewDecoder: dec},
+			Channels: 1, SDPChannels: 2, Fmtp: "minptime=10;useinbandfec=1"}, NewEncoder: enc, NewDecoder: dec},
 	} {
 		if err := r.Register(f); err != nil {
 			t.Fatal(err)

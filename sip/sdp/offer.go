@@ -152,7 +152,7 @@ func offerCodecs(reg *codecs.Registry, names []string, events bool) ([]Codec, er
 	out := make([]Codec, len(ours), len(ours)+2)
 	// static payload types first: they cannot move
 	for i, c := range ours {
-		out[i] = Codec{Name: c.Name, ClockRate: c.ClockRate, Channels: c.Channels, Fmtp: c.Fmtp}
+		out[i] = Codec{Name: c.Name, ClockRate: c.ClockRate, Channels: c.RTPMapChannels(), Fmtp: c.Fmtp}
 		if !c.Dynamic {
 			if used[c.PayloadType] {
 				return nil, fmt.Errorf("codec %s: payload type %d used twice: %w", c.Name, c.PayloadType, ErrBadParams)

@@ -90,11 +90,12 @@ var ErrClosed = errors.New("opus: encoder or decoder is closed")
 func Version() string { return C.GoString(C.opus_get_version_string()) }
 
 // Codec returns the Opus codec description: "opus", payload type 111
-// (dynamic), clock and sample rate 48000, one channel (the default; a
-// stream's channels come from its parameters).
+// (dynamic), clock and sample rate 48000, one PCM channel (the default; a
+// stream's channels come from its parameters), written "opus/48000/2" in
+// SDP as RFC 7587 §7 requires.
 func Codec() codecs.Codec {
 	return codecs.Codec{Name: Name, PayloadType: PayloadType, Dynamic: true,
-		ClockRate: ClockRate, SampleRate: SampleRate, Channels: 1}
+		ClockRate: ClockRate, SampleRate: SampleRate, Channels: 1, SDPChannels: 2}
 }
 
 // Factory returns the Opus factory. Its constructors take these
