@@ -10,6 +10,7 @@ import (
 
 	"github.com/zaf/g711"
 
+	"github.com/voxgraph/voxgraph/codecs"
 	"github.com/voxgraph/voxgraph/dsp/tone"
 	_ "github.com/voxgraph/voxgraph/elements"
 	"github.com/voxgraph/voxgraph/graphs"
@@ -213,20 +214,24 @@ func TestBuildErrorsWithRealElements(t *testing.T) {
 // loseEvery marks every Nth encoded frame missing, as the jitter buffer does
 // for a lost packet.
 type loseEvery struct {
-	N      int `prop:"n" default:"3" doc:"mark every Nth frame missing (0: none)"`
-	i      int
-	lastTS uint32
+	N       int `prop:"n" default:"3" doc:"mark every Nth frame missing (0: none)"`
+	i       int
+	lastTS  uint32
+	markers int
 }
 
-// Stats reports the last frame's RTP timestamp.
+// Stats reports the last frame's RTP timestamp and the marker bits seen.
 func (l *loseEvery) Stats() []pipeline.Stat {
-	return []pipeline.Stat{{Name: "last_ts", Value: float64(l.lastTS)}}
+	return []pipeline.Stat{{Name: "last_ts", Value: float64(l.lastTS)}, {Name: "markers", Value: float64(l.markers)}}
 }
 
 func (l *loseEvery) Negotiate(n *pipeline.Negotiation) error { n.SetAllOut(n.In[0]); return nil }
 func (l *loseEvery) Process(_ int, f *pipeline.Frame, out *pipeline.Output) error {
 	l.i++
 	l.lastTS = f.RTP.Timestamp
+	if f.RTP.Marker {
+		l.markers++
+	}
 	if l.N > 0 && l.i%l.N == 0 {
 		f.Flags |= pipeline.FlagMissing
 		f.Payload = f.Payload[:0]
@@ -318,4 +323,50 @@ func TestIdleTicksKeptApart(t *testing.T) {
 		return
 	}
 	t.Fatal("no stats for d")
+}
+
+// dtxEncoder is PCMU that sends nothing for all-zero frames, like a codec
+// with DTX (G.729 Annex B) in silence.
+type dtxEncoder struct{ codecs.Encoder }
+
+func (d dtxEncoder) Encode(dst []byte, pcm []int16) (int, error) {
+	for _, v := range pcm {
+		if v != 0 {
+			return d.Encoder.Encode(dst, pcm)
+		}
+	}
+	return 0, nil
+}
+
+func init() {
+	f := codecs.PCMUFactory()
+	f.Name, f.PayloadType, f.Dynamic = "X-TEST-DTX", 96, true
+	pcmu := f.NewEncoder
+	f.NewEncoder = func(p codecs.Params) (codecs.Encoder, error) {
+		e, err := pcmu(p)
+		return dtxEncoder{e}, err
+	}
+	if err := codecs.Default.Register(f); err != nil {
+		panic(err)
+	}
+}
+
+// TestEncodeSendsNothingForEmptyFrames: frames a codec encodes to nothing
+// are not sent; the RTP clock runs on through the gap and the packet after
+// it carries the marker bit.
+func TestEncodeSendsNothingForEmptyFrames(t *testing.T) {
+	// Two digits: 5 frames of tone, 5 of silence, 5 of tone, 5 of silence.
+	g := graphtest.Run(t, "tone digits=11 level=-10 ! encode codec=X-TEST-DTX ! test-lose n=0 name=l ! null-sink")
+	st := map[string]float64{}
+	for _, s := range g.Stats() {
+		for _, x := range s.Extra {
+			st[s.Name+"."+x.Name] = x.Value
+		}
+		if s.Name == "l" {
+			st["l.in"] = float64(s.In)
+		}
+	}
+	if st["l.in"] != 10 || st["encode0.not_sent"] != 10 || st["l.markers"] != 2 || st["l.last_ts"] != 14*160 {
+		t.Fatalf("stats %v: want 10 packets, 10 not sent, 2 markers, last timestamp %d", st, 14*160)
+	}
 }

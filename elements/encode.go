@@ -3,6 +3,7 @@ package elements
 import (
 	"fmt"
 	"io"
+	"sync/atomic"
 
 	"github.com/pion/rtp"
 	"github.com/voxgraph/voxgraph/codecs"
@@ -23,6 +24,8 @@ type Encode struct {
 	ratio   int // RTP clock ticks per input sample frame: ratio/rdiv
 	rdiv    int
 	conv    *converter // input rate → codec rate; nil when they agree
+	gap     bool       // frames were not sent since the last packet (DTX)
+	empty   atomic.Uint64
 }
 
 func init() {
@@ -31,7 +34,8 @@ func init() {
 		Summary: "encodes PCM with a codec (PCMU, PCMA, L16, …)",
 		Doc: "Encodes each PCM frame into one RTP payload. The input must have the codec's channel count; input at another " +
 			"sample rate (8, 16, 32 or 48 kHz) is resampled to the codec's first (medium quality; a resample element before encode chooses otherwise). " +
-			"Sequence numbers start at 0 and RTP timestamps advance by the frame's duration in the codec's clock rate.",
+			"Sequence numbers start at 0 and RTP timestamps advance by the frame's duration in the codec's clock rate. " +
+			"A frame that encodes to nothing (silence under DTX) is not sent, counted as not_sent; the next packet carries the marker bit.",
 		Inputs:  []pipeline.PortInfo{{Name: "in", Caps: pipeline.PCMCaps, Doc: "PCM with the codec's channel count"}},
 		Outputs: []pipeline.PortInfo{{Name: "out", Doc: "encoded frames with RTP header"}},
 		New:     func() pipeline.Element { return &Encode{} },
@@ -91,18 +95,33 @@ func (e *Encode) Process(_ int, f *pipeline.Frame, out *pipeline.Output) error {
 	if err != nil {
 		return fmt.Errorf("encode %s: %w", e.out.Codec, err)
 	}
+	if nb == 0 {
+		// Nothing to send: silence under DTX (G.729 Annex B), or a plugin
+		// encoder with nothing back yet. The clock runs on; the next
+		// packet starts a talkspurt.
+		e.ts += uint32(samples * e.ratio / e.rdiv)
+		e.gap = true
+		e.empty.Add(1)
+		f.Release()
+		return nil
+	}
 	f.Payload = buf[:nb]
 	f.PCM = f.PCM[:0]
 	f.Format = e.out
 	f.RTP = rtp.Header{Version: 2, PayloadType: e.out.PayloadType, SequenceNumber: e.seq, Timestamp: e.ts, Marker: !e.started}
-	if f.Flags&pipeline.FlagTalkspurt != 0 {
+	if f.Flags&pipeline.FlagTalkspurt != 0 || e.gap {
 		f.RTP.Marker = true
 	}
-	e.started = true
+	e.started, e.gap = true, false
 	e.seq++
 	e.ts += uint32(samples * e.ratio / e.rdiv)
 	out.Emit(0, f)
 	return nil
+}
+
+// Stats reports the frames that encoded to nothing and were not sent.
+func (e *Encode) Stats() []pipeline.Stat {
+	return []pipeline.Stat{{Name: "not_sent", Value: float64(e.empty.Load())}}
 }
 
 // Stop ends the encoder's session when it has one (a plugin codec).

@@ -256,8 +256,11 @@ func (h *Host) Register(reg *codecs.Registry) error {
 	return errors.Join(errs...)
 }
 
-// Close stops every plugin process.
+// Close stops every plugin process. A nil Host has none.
 func (h *Host) Close() error {
+	if h == nil {
+		return nil
+	}
 	for _, p := range h.plugins {
 		p.stop()
 	}

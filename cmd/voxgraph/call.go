@@ -29,6 +29,8 @@ func cmdCall(args []string, stdout, stderr io.Writer) int {
 	dtmf := fs.String("dtmf", "", "DTMF digits (0-9, *, #, A-D) to send 1 s after the answer: RFC 4733 events if agreed, else SIP INFO")
 	noTE := fs.Bool("no-telephone-event", false, "do not offer RFC 4733 telephone-events (DTMF then goes by INFO)")
 	logLevel := fs.String("log-level", "warn", "log level: debug, info, warn, error")
+	var pf pluginFlags
+	pf.define(fs)
 	pos, code, ok := parseInterspersed(fs, args, stdout)
 	if !ok {
 		return code
@@ -48,6 +50,12 @@ func cmdCall(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "voxgraph call:", err)
 		return exitUsage
 	}
+	host, err := pf.load(logger)
+	if err != nil {
+		fmt.Fprintln(stderr, "voxgraph call: plugins:", err)
+		return exitError
+	}
+	defer host.Close()
 	phone, err := sip.NewPhone(sip.PhoneConfig{Listen: *listen, Codecs: strings.Split(*codecList, ","), SRTP: policy,
 		Play: *play, Record: *record, Logger: logger, UserAgent: "voxgraph-call", NoTelephoneEvent: *noTE})
 	if err != nil {

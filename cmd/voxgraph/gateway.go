@@ -21,6 +21,8 @@ func cmdGateway(args []string, stdout, stderr io.Writer) int {
 	example := fs.Bool("example-config", false, "print a commented example configuration and exit")
 	logLevel := fs.String("log-level", "info", "log level: debug, info, warn, error")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile (go tool pprof) to this file until the gateway stops")
+	pf := pluginFlags{batch: true}
+	pf.define(fs)
 	pos, code, ok := parseInterspersed(fs, args, stdout)
 	if !ok {
 		return code
@@ -39,6 +41,12 @@ func cmdGateway(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "voxgraph gateway:", err)
 		return exitUsage
 	}
+	host, err := pf.load(logger) // before the config: its codec lists may name plugin codecs
+	if err != nil {
+		fmt.Fprintln(stderr, "voxgraph gateway: plugins:", err)
+		return exitError
+	}
+	defer host.Close()
 	cfg, err := sip.LoadConfig(*config)
 	if err != nil {
 		fmt.Fprintln(stderr, "voxgraph gateway:", err)

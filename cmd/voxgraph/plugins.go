@@ -44,10 +44,13 @@ func cmdPlugin(args []string, stdout, stderr io.Writer) int {
 	return exitOK
 }
 
-// pluginFlags are the flags that load codec plugins.
+// pluginFlags are the flags that load codec plugins. batch makes the host
+// batch every session's frames of a tick into one exchange (plugins.Config
+// Batch): for the gateway's many calls, at one frame of added latency.
 type pluginFlags struct {
 	dirs    multiFlag
 	builtin bool
+	batch   bool
 }
 
 type multiFlag []string
@@ -63,7 +66,7 @@ func (p *pluginFlags) define(fs *flag.FlagSet) {
 
 // host returns a host for the flags' plugins (nothing started yet).
 func (p *pluginFlags) host(log *slog.Logger) (*plugins.Host, error) {
-	cfg := plugins.Config{Dirs: p.dirs, Logger: log}
+	cfg := plugins.Config{Dirs: p.dirs, Logger: log, Batch: p.batch}
 	if p.builtin {
 		self, err := os.Executable()
 		if err != nil {

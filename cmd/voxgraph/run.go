@@ -48,9 +48,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "voxgraph run: plugins:", err)
 		return exitError
 	}
-	if host != nil {
-		defer host.Close()
-	}
+	defer host.Close()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if *timeout > 0 {
