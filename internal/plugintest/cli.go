@@ -20,24 +20,9 @@ import (
 // when no such process was seen).
 func RunCLI(t testing.TB, mainDir, binary, workDir, graph string) (output string, pluginPid int) {
 	t.Helper()
-	bin := t.TempDir()
-	pluginDir := filepath.Join(bin, "plugins")
-	root, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "github.com/voxgraph/voxgraph").Output()
-	if err != nil {
-		t.Fatalf("locating the voxgraph module: %v", err)
-	}
-	for _, b := range []struct{ dir, pkg, out string }{
-		{strings.TrimSpace(string(root)), "./cmd/voxgraph", filepath.Join(bin, "voxgraph")},
-		{".", mainDir, filepath.Join(pluginDir, binary)},
-	} {
-		cmd := exec.Command("go", "build", "-o", b.out, b.pkg)
-		cmd.Dir = b.dir
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("go build %s: %v\n%s", b.pkg, err, out)
-		}
-	}
+	voxgraph, pluginDir := Build(t, mainDir, binary)
 	var out bytes.Buffer
-	cmd := exec.Command(filepath.Join(bin, "voxgraph"), "run", "--plugins", pluginDir, graph)
+	cmd := exec.Command(voxgraph, "run", "--plugins", pluginDir, graph)
 	cmd.Dir, cmd.Stdout, cmd.Stderr = workDir, &out, &out
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -54,14 +39,39 @@ func RunCLI(t testing.TB, mainDir, binary, workDir, graph string) (output string
 			return out.String(), pluginPid
 		case <-time.After(time.Millisecond):
 			if pluginPid == 0 {
-				pluginPid = childRunning(cmd.Process.Pid, want)
+				pluginPid = ChildRunning(cmd.Process.Pid, want)
 			}
 		}
 	}
 }
 
-// childRunning returns the pid of a child of parent running exe, or 0.
-func childRunning(parent int, exe string) int {
+// Build builds the voxgraph command and the plugin at mainDir (as binary,
+// a voxgraph-codec-* name) into a temporary directory, and returns the
+// command's path and the plugin directory.
+func Build(t testing.TB, mainDir, binary string) (voxgraph, pluginDir string) {
+	t.Helper()
+	bin := t.TempDir()
+	pluginDir = filepath.Join(bin, "plugins")
+	root, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "github.com/voxgraph/voxgraph").Output()
+	if err != nil {
+		t.Fatalf("locating the voxgraph module: %v", err)
+	}
+	voxgraph = filepath.Join(bin, "voxgraph")
+	for _, b := range []struct{ dir, pkg, out string }{
+		{strings.TrimSpace(string(root)), "./cmd/voxgraph", voxgraph},
+		{".", mainDir, filepath.Join(pluginDir, binary)},
+	} {
+		cmd := exec.Command("go", "build", "-o", b.out, b.pkg)
+		cmd.Dir = b.dir
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("go build %s: %v\n%s", b.pkg, err, out)
+		}
+	}
+	return voxgraph, pluginDir
+}
+
+// ChildRunning returns the pid of a child of parent running exe, or 0.
+func ChildRunning(parent int, exe string) int {
 	entries, _ := os.ReadDir("/proc")
 	for _, e := range entries {
 		pid, err := strconv.Atoi(e.Name())
