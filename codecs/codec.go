@@ -16,6 +16,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 )
 
 // Codec describes an RTP audio codec (capabilities only).
@@ -54,6 +55,27 @@ func (c Codec) String() string {
 // Params holds codec parameters in SDP fmtp style ("rate", "channels", ...).
 // A nil Params selects the codec's defaults.
 type Params map[string]string
+
+// ParseFmtp reads the parameters of an SDP a=fmtp line (after the payload
+// type): "key=value" pairs separated by ';', spaces around them ignored.
+// A key without a value maps to ""; keys are lower-cased (RFC 4566 fmtp
+// parameter names are case-insensitive for the codecs voxgraph knows).
+// It returns nil for an empty line.
+func ParseFmtp(s string) Params {
+	var p Params
+	for part := range strings.SplitSeq(s, ";") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		k, v, _ := strings.Cut(part, "=")
+		if p == nil {
+			p = Params{}
+		}
+		p[strings.ToLower(strings.TrimSpace(k))] = strings.TrimSpace(v)
+	}
+	return p
+}
 
 // Encoder turns PCM into codec payload.
 type Encoder interface {

@@ -3,6 +3,7 @@ package codecs
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"sync"
 	"testing"
@@ -213,6 +214,23 @@ func TestCodecString(t *testing.T) {
 	} {
 		if got := tc.c.String(); got != tc.want {
 			t.Errorf("%+v: %q, want %q", tc.c, got, tc.want)
+		}
+	}
+}
+
+func TestParseFmtp(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want Params
+	}{
+		{"", nil},
+		{" ; ", nil},
+		{"minptime=10;useinbandfec=1", Params{"minptime": "10", "useinbandfec": "1"}},
+		{" maxaveragebitrate = 20000 ; Stereo=1;sprop-stereo", Params{"maxaveragebitrate": "20000", "stereo": "1", "sprop-stereo": ""}},
+		{"annexb=no", Params{"annexb": "no"}},
+	} {
+		if got := ParseFmtp(tc.in); !maps.Equal(got, tc.want) || (got == nil) != (tc.want == nil) {
+			t.Errorf("ParseFmtp(%q) = %v, want %v", tc.in, got, tc.want)
 		}
 	}
 }

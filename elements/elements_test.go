@@ -370,3 +370,26 @@ func TestEncodeSendsNothingForEmptyFrames(t *testing.T) {
 		t.Fatalf("stats %v: want 10 packets, 10 not sent, 2 markers, last timestamp %d", st, 14*160)
 	}
 }
+
+// TestEncodeFmtp: encode hands the fmtp parameters to the codec; ones the
+// codec refuses leave it at its defaults, counted, and the stream flows.
+func TestEncodeFmtp(t *testing.T) {
+	for _, tc := range []struct {
+		fmtp    string
+		ignored float64
+	}{
+		{"", 0},
+		{"annexb=no;foo", 0}, // PCMU takes no parameter it would refuse
+		{"rate=16000", 1},    // PCMU refuses: defaults
+	} {
+		g := graphtest.Run(t, "tone duration=100ms ! encode codec=PCMU fmtp="+graphs.Quote(tc.fmtp)+" name=e ! decode ! null-sink")
+		if v, _ := graphtest.Stat(g, "e", "fmtp_ignored"); v != tc.ignored {
+			t.Errorf("fmtp %q: fmtp_ignored %v, want %v", tc.fmtp, v, tc.ignored)
+		}
+		for _, s := range g.Stats() {
+			if s.Name == "e" && s.Out != 5 {
+				t.Errorf("fmtp %q: %d packets, want 5", tc.fmtp, s.Out)
+			}
+		}
+	}
+}

@@ -3,6 +3,7 @@ package elements
 import (
 	"fmt"
 	"io"
+	"maps"
 	"sync/atomic"
 
 	"github.com/pion/rtp"
@@ -15,17 +16,19 @@ import (
 type Encode struct {
 	Codec string `prop:"codec" default:"PCMU" doc:"codec name from the codec registry (PCMU, PCMA, L16, plugin codecs)"`
 	PT    int    `prop:"pt" default:"-1" doc:"RTP payload type; -1 uses the codec's (static or default dynamic) type"`
+	Fmtp  string `prop:"fmtp" doc:"codec parameters as in SDP a=fmtp (e.g. maxaveragebitrate=20000;useinbandfec=1): the receiver's wishes; parameters the codec refuses are ignored (counted as fmtp_ignored)"`
 
-	enc     codecs.Encoder
-	out     pipeline.Format
-	seq     uint16
-	ts      uint32
-	started bool
-	ratio   int // RTP clock ticks per input sample frame: ratio/rdiv
-	rdiv    int
-	conv    *converter // input rate → codec rate; nil when they agree
-	gap     bool       // frames were not sent since the last packet (DTX)
-	empty   atomic.Uint64
+	enc         codecs.Encoder
+	out         pipeline.Format
+	seq         uint16
+	ts          uint32
+	started     bool
+	ratio       int // RTP clock ticks per input sample frame: ratio/rdiv
+	rdiv        int
+	conv        *converter // input rate → codec rate; nil when they agree
+	gap         bool       // frames were not sent since the last packet (DTX)
+	empty       atomic.Uint64
+	fmtpIgnored atomic.Uint64
 }
 
 func init() {
@@ -62,8 +65,19 @@ func (e *Encode) Negotiate(n *pipeline.Negotiation) error {
 	if e.PT >= 0 {
 		pt = uint8(e.PT)
 	}
-	if e.enc, err = fac.NewEncoder(params); err != nil {
-		return fmt.Errorf("%s encoder: %w", c.Name, err)
+	e.enc = nil
+	if fp := codecs.ParseFmtp(e.Fmtp); fp != nil {
+		withFmtp := codecs.Params{}
+		maps.Copy(withFmtp, fp)
+		maps.Copy(withFmtp, params) // what the graph fixes (L16's rate and channels) wins
+		if e.enc, err = fac.NewEncoder(withFmtp); err != nil {
+			e.fmtpIgnored.Store(1) // a peer's odd fmtp must not fail the call: defaults
+		}
+	}
+	if e.enc == nil {
+		if e.enc, err = fac.NewEncoder(params); err != nil {
+			return fmt.Errorf("%s encoder: %w", c.Name, err)
+		}
 	}
 	e.out = pipeline.Format{Kind: pipeline.KindEncoded, Codec: c.Name, Rate: c.ClockRate, Channels: c.Channels, PTime: in.PTime, PayloadType: pt}
 	e.ratio, e.rdiv = c.ClockRate, in.Rate
@@ -119,9 +133,10 @@ func (e *Encode) Process(_ int, f *pipeline.Frame, out *pipeline.Output) error {
 	return nil
 }
 
-// Stats reports the frames that encoded to nothing and were not sent.
+// Stats reports the frames that encoded to nothing and were not sent, and
+// whether the fmtp parameters were refused (1) and defaults used.
 func (e *Encode) Stats() []pipeline.Stat {
-	return []pipeline.Stat{{Name: "not_sent", Value: float64(e.empty.Load())}}
+	return []pipeline.Stat{{Name: "not_sent", Value: float64(e.empty.Load())}, {Name: "fmtp_ignored", Value: float64(e.fmtpIgnored.Load())}}
 }
 
 // Stop ends the encoder's session when it has one (a plugin codec).

@@ -49,3 +49,17 @@ func TestConfigErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestEncoderFmtp(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"", ""},
+		{"maxaveragebitrate=20000;stereo=1;sprop-stereo=1;useinbandfec=1", "maxaveragebitrate=20000;useinbandfec=1"},
+		{" minptime=10; useinbandfec=1 ", "minptime=10;useinbandfec=1"},
+		{"Stereo=1", ""},
+		{"annexb=no", "annexb=no"},
+	} {
+		if got := encoderFmtp(tc.in); got != tc.want {
+			t.Errorf("encoderFmtp(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}

@@ -653,7 +653,8 @@ func (gw *Gateway) lateOffer(c *gwCall, offerB *sdp.Session, bSDP []byte) error 
 }
 
 func legFrom(n sdp.Negotiated, addr netip.Addr, port int) Leg {
-	l := Leg{Codec: n.Codec.Name, PT: n.Codec.PT, RecvPT: n.RecvPT, Local: netip.AddrPortFrom(addr, uint16(port)), Remote: n.Remote}
+	l := Leg{Codec: n.Codec.Name, PT: n.Codec.PT, RecvPT: n.RecvPT, Local: netip.AddrPortFrom(addr, uint16(port)), Remote: n.Remote,
+		Fmtp: encoderFmtp(n.Codec.Fmtp)}
 	if n.SRTP != nil {
 		l.TxKey, l.RxKey, l.SRTPSuite = n.SRTP.LocalKey, n.SRTP.RemoteKey, n.SRTP.Suite
 	}

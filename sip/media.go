@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/netip"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/voxgraph/voxgraph/codecs"
@@ -28,6 +29,27 @@ type Leg struct {
 	// EventPT, the peer with RecvEventPT.
 	Events               bool
 	EventPT, RecvEventPT uint8
+	// Fmtp is the peer's a=fmtp for the codec, what its decoder wants
+	// (RFC 7587's maxaveragebitrate, useinbandfec, usedtx for Opus), which
+	// our encoder for the leg follows; channel preferences are left out
+	// (see encoderFmtp).
+	Fmtp string
+}
+
+// encoderFmtp is a peer's fmtp for our encoder: without "stereo" and
+// "sprop-stereo", which RFC 7587 makes preferences only; the media graph
+// carries one channel, so we send mono, which every Opus receiver decodes.
+func encoderFmtp(fmtp string) string {
+	var keep []string
+	for part := range strings.SplitSeq(fmtp, ";") {
+		k, _, _ := strings.Cut(strings.TrimSpace(part), "=")
+		switch strings.ToLower(strings.TrimSpace(k)) {
+		case "", "stereo", "sprop-stereo":
+			continue
+		}
+		keep = append(keep, strings.TrimSpace(part))
+	}
+	return strings.Join(keep, ";")
 }
 
 // eventPTs are the leg's telephone-event payload types as element
@@ -73,12 +95,13 @@ func callVars(a, b Leg, rtpTimeout time.Duration) (map[string]string, error) {
 }
 
 // vars fills a call template's variables for this leg, each name prefixed:
-// local, remote, codec, pt, rpt, event_pt, revent_pt, rx_key, tx_key and
+// local, remote, codec, fmtp, pt, rpt, event_pt, revent_pt, rx_key, tx_key and
 // profile.
 func (l Leg) vars(prefix string, v map[string]string) {
 	v[prefix+"local"] = l.Local.String()
 	v[prefix+"remote"] = l.remote()
 	v[prefix+"codec"] = l.Codec
+	v[prefix+"fmtp"] = l.Fmtp
 	v[prefix+"pt"] = strconv.Itoa(int(l.PT))
 	v[prefix+"rpt"] = strconv.Itoa(int(l.RecvPT))
 	v[prefix+"event_pt"], v[prefix+"revent_pt"] = l.eventPTs()
@@ -140,7 +163,7 @@ func phoneGraph(name string, l Leg, play, record string, loop bool, rtpTimeout t
 		remote = " remote=" + l.Remote.String()
 	}
 	evTx, evRx := l.eventPTs()
-	line := fmt.Sprintf("%s ! encode codec=%s pt=%d ! rtp-sink name=tx via=rx event-pt=%s%s%s", src, l.Codec, l.PT, evTx, remote, key(l.TxKey))
+	line := fmt.Sprintf("%s ! encode codec=%s pt=%d fmtp=%s ! rtp-sink name=tx via=rx event-pt=%s%s%s", src, l.Codec, l.PT, graphs.Quote(l.Fmtp), evTx, remote, key(l.TxKey))
 	sink := "null-sink"
 	if record != "" {
 		sink = "wav-sink name=rec path=" + graphs.Quote(record)
