@@ -14,6 +14,7 @@ import (
 	sipgosip "github.com/emiago/sipgo/sip"
 
 	"github.com/voxgraph/voxgraph/internal/graphtest"
+	"github.com/voxgraph/voxgraph/internal/peer"
 	"github.com/voxgraph/voxgraph/sip/sdp"
 )
 
@@ -174,7 +175,7 @@ func testLog(t *testing.T) *slog.Logger {
 // chain of calls that Max-Forwards ends (483); every hop is released.
 func TestRoutingLoopEnds(t *testing.T) {
 	// Reserve a port for the gateway so its own route can point at it.
-	port := freeUDPPort(t)
+	port := peer.FreeUDPPort(t)
 	gw := startGateway(t, fmt.Sprintf(`
 listen: [{transport: udp, addr: "127.0.0.1:%d"}]
 media: {address: 127.0.0.1, ports: 44000-44999, rtp_timeout: 3s}

@@ -3,7 +3,6 @@ package sip
 import (
 	"bytes"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -18,16 +17,6 @@ import (
 )
 
 func requireSIPp(t *testing.T) string { return peer.Require(t, "sipp", "sip-tester") }
-
-func freeUDPPort(t *testing.T) int {
-	t.Helper()
-	c, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	return c.LocalAddr().(*net.UDPAddr).Port
-}
 
 type lockedBuffer struct {
 	mu sync.Mutex
@@ -59,8 +48,8 @@ type sippProc struct {
 // built-in one) on a free local port, in the background.
 func startSIPp(t *testing.T, bin, scenario string, args ...string) *sippProc {
 	t.Helper()
-	port := freeUDPPort(t)
-	full := []string{"-i", "127.0.0.1", "-p", strconv.Itoa(port), "-mi", "127.0.0.1", "-mp", strconv.Itoa(freeUDPPort(t)),
+	port := peer.FreeUDPPort(t)
+	full := []string{"-i", "127.0.0.1", "-p", strconv.Itoa(port), "-mi", "127.0.0.1", "-mp", strconv.Itoa(peer.FreeUDPPort(t)),
 		"-nostdin", "-nd", "-timeout", "60s", "-timeout_error", "-trace_err", "-error_file", filepath.Join(t.TempDir(), "errors.log")}
 	if len(scenario) > 4 && scenario[:4] == "-sn " {
 		full = append(full, "-sn", scenario[4:])

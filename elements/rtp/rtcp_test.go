@@ -3,23 +3,14 @@ package rtp_test
 import (
 	"context"
 	"fmt"
-	"net"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/voxgraph/voxgraph/elements/rtp"
+	"github.com/voxgraph/voxgraph/internal/peer"
 	"github.com/voxgraph/voxgraph/pipeline"
 )
-
-func freePort(t testing.TB) int {
-	l, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.LocalAddr().(*net.UDPAddr).Port
-}
 
 // TestRTCPSessions runs two endpoints that send media to each other with
 // RTCP every 200 ms, and checks what each learns: a small round-trip time,
@@ -27,7 +18,7 @@ func freePort(t testing.TB) int {
 func TestRTCPSessions(t *testing.T) {
 	ports := map[string]int{}
 	for _, k := range []string{"a_rtp", "a_rtcp", "b_rtp", "b_rtcp"} {
-		ports[k] = freePort(t)
+		ports[k] = peer.FreeUDPPort(t)
 	}
 	side := func(me, peer string, dur string) string {
 		return fmt.Sprintf("tone duration=%s realtime=true ! encode ! rtp-sink name=tx remote=127.0.0.1:%d "+

@@ -19,6 +19,7 @@ import (
 	"github.com/voxgraph/voxgraph/elements/rtp"
 	"github.com/voxgraph/voxgraph/graphs"
 	"github.com/voxgraph/voxgraph/internal/graphtest"
+	"github.com/voxgraph/voxgraph/internal/peer"
 	"github.com/voxgraph/voxgraph/pipeline"
 )
 
@@ -272,7 +273,7 @@ func TestKeyRequirements(t *testing.T) {
 // socket (via=rx); B learns A's address from A's packets and answers there,
 // from its own receiving port. Both hear each other.
 func TestSymmetricRTP(t *testing.T) {
-	bPort := freePort(t)
+	bPort := peer.FreeUDPPort(t)
 	b := build(t, fmt.Sprintf("rtp-src name=rx listen=127.0.0.1:%d timeout=400ms ! decode ! null-sink name=heard "+
 		" tone duration=1s realtime=true ! encode ! rtp-sink name=tx via=rx", bPort))
 	a := build(t, fmt.Sprintf("rtp-src name=rx listen=127.0.0.1:0 timeout=400ms ! decode ! null-sink name=heard "+

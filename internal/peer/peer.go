@@ -5,6 +5,7 @@
 package peer
 
 import (
+	"net"
 	"os/exec"
 	"testing"
 )
@@ -18,4 +19,16 @@ func Require(t testing.TB, program, debianPackage string) string {
 		t.Fatalf("%s not found: run ./scripts/test.sh, which installs it (apt-get install %s)", program, debianPackage)
 	}
 	return path
+}
+
+// FreeUDPPort returns a UDP port on 127.0.0.1 that was free a moment ago,
+// for a peer (or a voxgraph process) that must be told its port up front.
+func FreeUDPPort(t testing.TB) int {
+	t.Helper()
+	c, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	return c.LocalAddr().(*net.UDPAddr).Port
 }

@@ -9,6 +9,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/voxgraph/voxgraph/internal/codectest"
+	"github.com/voxgraph/voxgraph/internal/graphtest"
 )
 
 // RunCLI builds the voxgraph command and the plugin at mainDir (as binary,
@@ -92,4 +95,29 @@ func ChildRunning(parent int, exe string) int {
 		}
 	}
 	return 0
+}
+
+// RunFile is the acceptance command of a codec plugin: it writes 3 s of
+// codectest.SpeechLike at rate Hz to a WAV file and runs
+//
+//	voxgraph run --plugins DIR "wav-src path=in.wav ! encode codec=CODEC ! decode ! wav-sink path=o.wav"
+//
+// with the plugin at mainDir (see RunCLI). It fails the test unless the
+// plugin's process was seen and the file ran to its end, and returns the
+// input and the output with its rate and channels.
+func RunFile(t testing.TB, mainDir, binary, codec string, rate int) (in, out []int16, outRate, outChannels int) {
+	t.Helper()
+	dir := t.TempDir()
+	in = codectest.SpeechLike(3*rate, rate, 7)
+	graphtest.WriteWav(t, filepath.Join(dir, "in.wav"), rate, 1, in)
+	log, pid := RunCLI(t, mainDir, binary, dir, "wav-src path=in.wav ! encode codec="+codec+" ! decode ! wav-sink path=o.wav")
+	if pid == 0 {
+		t.Errorf("no %s process under voxgraph while it ran; output:\n%s", binary, log)
+	}
+	if !strings.Contains(log, "end of stream") {
+		t.Errorf("voxgraph run did not reach the end of the file:\n%s", log)
+	}
+	outRate, outChannels, out = graphtest.ReadWav(t, filepath.Join(dir, "o.wav"))
+	t.Logf("%s ran as pid %d", binary, pid)
+	return in, out, outRate, outChannels
 }

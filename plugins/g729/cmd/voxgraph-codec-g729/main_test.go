@@ -1,12 +1,9 @@
 package main
 
 import (
-	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/voxgraph/voxgraph/internal/codectest"
-	"github.com/voxgraph/voxgraph/internal/graphtest"
 	"github.com/voxgraph/voxgraph/internal/plugintest"
 )
 
@@ -18,23 +15,12 @@ import (
 // run measures r = 0.76, floor 0.70 as in
 // g729codec's tests).
 func TestRunThroughPlugin(t *testing.T) {
-	dir := t.TempDir()
-	in := codectest.SpeechLike(3*8000, 8000, 7)
-	graphtest.WriteWav(t, filepath.Join(dir, "speech8k.wav"), 8000, 1, in)
-	out, pid := plugintest.RunCLI(t, ".", "voxgraph-codec-g729", dir,
-		"wav-src path=speech8k.wav ! encode codec=G729 ! decode ! wav-sink path=o.wav")
-	if pid == 0 {
-		t.Errorf("no voxgraph-codec-g729 process under voxgraph while it ran; output:\n%s", out)
-	}
-	if !strings.Contains(out, "end of stream") {
-		t.Errorf("voxgraph run did not reach the end of the file:\n%s", out)
-	}
-	rate, ch, o := graphtest.ReadWav(t, filepath.Join(dir, "o.wav"))
+	in, o, rate, ch := plugintest.RunFile(t, ".", "voxgraph-codec-g729", "G729", 8000)
 	if rate != 8000 || ch != 1 || len(o) != len(in) {
 		t.Fatalf("output %d Hz, %d channel(s), %d samples; want 8000 Hz mono, %d", rate, ch, len(o), len(in))
 	}
 	q := codectest.Measure(in, o, codectest.WarmupMS*8, 0, 8000/25, 160)
-	t.Logf("plugin pid %d; r = %.4f, segmental SNR %.1f dB, delay %d samples", pid, q.Corr, q.SegSNR, q.Lag)
+	t.Logf("r = %.4f, segmental SNR %.1f dB, delay %d samples", q.Corr, q.SegSNR, q.Lag)
 	if q.Corr < 0.70 {
 		t.Errorf("r = %.4f, want at least 0.70", q.Corr)
 	}

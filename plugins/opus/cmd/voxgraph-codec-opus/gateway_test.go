@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/netip"
 	"os"
 	"os/exec"
@@ -18,6 +17,7 @@ import (
 	_ "github.com/voxgraph/voxgraph/elements"
 	"github.com/voxgraph/voxgraph/graphs"
 	"github.com/voxgraph/voxgraph/internal/graphtest"
+	"github.com/voxgraph/voxgraph/internal/peer"
 	"github.com/voxgraph/voxgraph/internal/plugintest"
 	"github.com/voxgraph/voxgraph/plugins"
 	"github.com/voxgraph/voxgraph/sip"
@@ -66,7 +66,7 @@ func TestGatewayOpusCall(t *testing.T) {
 	callee := phone("opus", toneFile("1000", 48000), bHeard)
 	caller := phone("PCMU", toneFile("440", 8000), aHeard)
 
-	sipPort := freeUDPPort(t)
+	sipPort := peer.FreeUDPPort(t)
 	config := filepath.Join(dir, "gateway.yaml")
 	if err := os.WriteFile(config, fmt.Appendf(nil, `
 listen: [{transport: udp, addr: "127.0.0.1:%d"}]
@@ -128,17 +128,6 @@ routes:
 	}
 	checkHeard(t, bHeard, 48000, 440)
 	checkHeard(t, aHeard, 8000, 1000)
-}
-
-// freeUDPPort returns a UDP port on 127.0.0.1 that was free a moment ago.
-func freeUDPPort(t *testing.T) int {
-	t.Helper()
-	c, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	return c.LocalAddr().(*net.UDPAddr).Port
 }
 
 // checkHeard checks that the recording holds at least a second of audio
