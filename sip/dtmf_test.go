@@ -83,11 +83,11 @@ func TestGatewayDTMF(t *testing.T) {
 			if err := call.SendDTMF(ctx, "123#", 80*time.Millisecond); err != nil {
 				t.Fatal(err)
 			}
-			waitFor(t, "callee hears 123#", func() bool { return answered.Digits() == "123#" })
+			waitDigits(t, "callee", answered, "123#")
 			if err := answered.SendDTMF(ctx, "9*A", 0); err != nil {
 				t.Fatal(err)
 			}
-			waitFor(t, "caller hears 9*A", func() bool { return call.Digits() == "9*A" })
+			waitDigits(t, "caller", call, "9*A")
 			time.Sleep(300 * time.Millisecond) // no repeats (end retransmits are absorbed)
 			if call.Digits() != "9*A" || answered.Digits() != "123#" {
 				t.Fatalf("digits caller %q callee %q", call.Digits(), answered.Digits())
@@ -97,5 +97,18 @@ func TestGatewayDTMF(t *testing.T) {
 			}
 			waitFor(t, "call released", func() bool { return gw.ActiveCalls() == 0 && gw.PortsInUse() == 0 })
 		})
+	}
+}
+
+// waitDigits waits up to 5 s for c to have heard want, and fails the test
+// with what it heard otherwise.
+func waitDigits(t *testing.T, who string, c *Call, want string) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for c.Digits() != want {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s heard %q, want %q", who, c.Digits(), want)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
