@@ -393,3 +393,21 @@ func TestEncodeFmtp(t *testing.T) {
 		}
 	}
 }
+
+// TestEachElementStatsMerge: the live histograms of several instances of
+// a graph, merged, count every instance's frames.
+func TestEachElementStatsMerge(t *testing.T) {
+	merged := map[string]*pipeline.Histogram{}
+	for range 3 {
+		g := graphtest.Run(t, "tone duration=100ms ! encode ! decode name=d ! null-sink")
+		g.EachElementStats(func(name, typ string, st *pipeline.ElementStats) {
+			if merged[name] == nil {
+				merged[name] = &pipeline.Histogram{}
+			}
+			merged[name].Merge(&st.Latency)
+		})
+	}
+	if n := merged["d"].Count(); n != 15 {
+		t.Fatalf("decode: %d frames over three instances, want 15", n)
+	}
+}

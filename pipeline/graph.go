@@ -1073,6 +1073,19 @@ func (g *Graph) Stats() []ElementSnapshot {
 	return out
 }
 
+// EachElementStats calls fn with every element's name, type and live
+// statistics, in topological order: the counters and histograms a
+// benchmark sums over many graph instances (Histogram.Merge). fn reads
+// them; it must not Record into or Reset them.
+func (g *Graph) EachElementStats(fn func(name, typ string, st *ElementStats)) {
+	g.mu.Lock()
+	nodes := append([]*node(nil), g.nodes...)
+	g.mu.Unlock()
+	for _, n := range nodes {
+		fn(n.name, n.info.Name, n.stats)
+	}
+}
+
 // Latency is the largest sum of declared element latencies (SetLatency)
 // along any path from a source to a sink: the graph's added end-to-end delay.
 func (g *Graph) Latency() time.Duration {

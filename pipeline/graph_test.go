@@ -328,6 +328,32 @@ func TestHistogramQuantiles(t *testing.T) {
 	}
 }
 
+// TestHistogramMerge: merging the histograms of two halves gives the
+// quantiles, count, sum and max of one histogram of the whole.
+func TestHistogramMerge(t *testing.T) {
+	var whole, a, b pipeline.Histogram
+	for i := 1; i <= 1000; i++ {
+		d := time.Duration(i*i) * time.Nanosecond
+		whole.Record(d)
+		if i%3 == 0 {
+			a.Record(d)
+		} else {
+			b.Record(d)
+		}
+	}
+	var m pipeline.Histogram
+	m.Merge(&a)
+	m.Merge(&b)
+	for _, q := range []float64{0.1, 0.5, 0.9, 0.99, 0.999, 1} {
+		if m.Quantile(q) != whole.Quantile(q) {
+			t.Errorf("Quantile(%v) merged %v, whole %v", q, m.Quantile(q), whole.Quantile(q))
+		}
+	}
+	if m.Count() != whole.Count() || m.Sum() != whole.Sum() || m.Max() != whole.Max() {
+		t.Errorf("merged count %d sum %v max %v; whole %d %v %v", m.Count(), m.Sum(), m.Max(), whole.Count(), whole.Sum(), whole.Max())
+	}
+}
+
 func TestExpandVars(t *testing.T) {
 	s := spec([]string{"a:seq-src count=${n}", "b:seq-sink"}, "a -> b")
 	s.Vars = map[string]string{"n": "3"}

@@ -50,6 +50,22 @@ func (h *Histogram) Record(d time.Duration) {
 	}
 }
 
+// Merge adds o's recorded durations to h, as if h had recorded them: the
+// benchmark harness sums the histograms of many graph instances. o may be
+// recording meanwhile; h must not be (like Reset).
+func (h *Histogram) Merge(o *Histogram) {
+	for i := range o.counts {
+		if c := o.counts[i].Load(); c > 0 {
+			h.counts[i].Add(c)
+		}
+	}
+	h.n.Add(o.n.Load())
+	h.sum.Add(o.sum.Load())
+	if m := o.max.Load(); m > h.max.Load() {
+		h.max.Store(m)
+	}
+}
+
 // Count is the number of recorded durations.
 func (h *Histogram) Count() uint64 { return h.n.Load() }
 
