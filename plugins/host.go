@@ -235,6 +235,24 @@ func (h *Host) Load() error {
 	return errors.Join(errs...)
 }
 
+// Open is New, Load and Register in one: a host whose plugins' codecs are
+// in reg. On error nothing is left running.
+func Open(cfg Config, reg *codecs.Registry) (*Host, error) {
+	h, err := New(cfg)
+	if err != nil {
+		return nil, err
+	}
+	if err := h.Load(); err != nil {
+		h.Close()
+		return nil, err
+	}
+	if err := h.Register(reg); err != nil {
+		h.Close()
+		return nil, err
+	}
+	return h, nil
+}
+
 // Register adds every codec of the loaded plugins to reg.
 func (h *Host) Register(reg *codecs.Registry) error {
 	var errs []error

@@ -15,6 +15,7 @@ import (
 	"github.com/voxgraph/voxgraph/codecs"
 	"github.com/voxgraph/voxgraph/codecs/g722"
 	"github.com/voxgraph/voxgraph/internal/codectest"
+	"github.com/voxgraph/voxgraph/internal/plugintest"
 	"github.com/voxgraph/voxgraph/plugins"
 	pluginpb "github.com/voxgraph/voxgraph/plugins/proto"
 	"github.com/voxgraph/voxgraph/plugins/sdk"
@@ -78,20 +79,10 @@ func host(t testing.TB, mode string, env ...string) (*plugins.Host, *codecs.Regi
 // hostWith is host, batched or not.
 func hostWith(t testing.TB, batch bool, mode string, env ...string) (*plugins.Host, *codecs.Registry) {
 	t.Helper()
-	h, err := plugins.New(plugins.Config{Logger: quiet, Timeout: 300 * time.Millisecond, Batch: batch, Commands: []plugins.Command{{
-		Name: "test-" + mode, Path: os.Args[0], Args: []string{"-test.run=^$"},
-		Env: append([]string{"VOXGRAPH_TEST_PLUGIN=" + mode}, env...)}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { h.Close() })
-	if err := h.Load(); err != nil {
-		t.Fatal(err)
-	}
 	reg := codecs.NewRegistry()
-	if err := h.Register(reg); err != nil {
-		t.Fatal(err)
-	}
+	h := plugintest.Open(t, plugins.Config{Logger: quiet, Timeout: 300 * time.Millisecond, Batch: batch, Commands: []plugins.Command{{
+		Name: "test-" + mode, Path: os.Args[0], Args: []string{"-test.run=^$"},
+		Env: append([]string{"VOXGRAPH_TEST_PLUGIN=" + mode}, env...)}}}, reg)
 	return h, reg
 }
 

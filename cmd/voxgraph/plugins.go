@@ -64,17 +64,17 @@ func (p *pluginFlags) define(fs *flag.FlagSet) {
 	fs.BoolVar(&p.builtin, "builtin-plugin", false, "the built-in plugin too (this binary in its own process, serving G.722 as "+BuiltinPluginCodec+")")
 }
 
-// host returns a host for the flags' plugins (nothing started yet).
-func (p *pluginFlags) host(log *slog.Logger) (*plugins.Host, error) {
+// config is the host configuration of the flags' plugins.
+func (p *pluginFlags) config(log *slog.Logger) (plugins.Config, error) {
 	cfg := plugins.Config{Dirs: p.dirs, Logger: log, Batch: p.batch}
 	if p.builtin {
 		self, err := os.Executable()
 		if err != nil {
-			return nil, fmt.Errorf("built-in plugin: %w", err)
+			return cfg, fmt.Errorf("built-in plugin: %w", err)
 		}
 		cfg.Commands = append(cfg.Commands, plugins.Command{Name: "voxgraph-builtin", Path: self, Args: []string{"plugin", "serve"}})
 	}
-	return plugins.New(cfg)
+	return cfg, nil
 }
 
 // load starts a host for the flags' plugins, learns their codecs and
@@ -83,19 +83,11 @@ func (p *pluginFlags) load(log *slog.Logger) (*plugins.Host, error) {
 	if len(p.dirs) == 0 && !p.builtin {
 		return nil, nil
 	}
-	h, err := p.host(log)
+	cfg, err := p.config(log)
 	if err != nil {
 		return nil, err
 	}
-	if err := h.Load(); err != nil {
-		h.Close()
-		return nil, err
-	}
-	if err := h.Register(codecs.Default); err != nil {
-		h.Close()
-		return nil, err
-	}
-	return h, nil
+	return plugins.Open(cfg, codecs.Default)
 }
 
 // cmdPlugins is `voxgraph plugins`: the plugins found, their codecs and status.
@@ -113,7 +105,12 @@ func cmdPlugins(args []string, stdout, stderr io.Writer) int {
 		fs.Usage()
 		return exitUsage
 	}
-	h, err := pf.host(slog.New(slog.DiscardHandler))
+	cfg, err := pf.config(slog.New(slog.DiscardHandler))
+	if err != nil {
+		fmt.Fprintln(stderr, "voxgraph plugins:", err)
+		return exitError
+	}
+	h, err := plugins.New(cfg) // listing: Load's errors are shown per plugin
 	if err != nil {
 		fmt.Fprintln(stderr, "voxgraph plugins:", err)
 		return exitError

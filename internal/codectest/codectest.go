@@ -1,6 +1,7 @@
 // Package codectest holds what codec tests share: deterministic test
-// signals (SpeechLike, MultiTone) and the quality measure of a round trip
-// (Measure), used by the in-process codecs' tests and the plugin modules'.
+// signals (SpeechLike, MultiTone), the quality measure of a round trip
+// (Measure) and the Close contract of codecs on C libraries (CheckClose),
+// used by the in-process codecs' tests and the plugin modules'.
 //
 // A lossy speech codec does not keep the waveform sample for sample, and
 // the round trip delays the signal by the encoder's look-ahead, so the
@@ -21,8 +22,13 @@
 package codectest
 
 import (
+	"errors"
+	"io"
 	"math"
 	"math/rand/v2"
+	"testing"
+
+	"github.com/voxgraph/voxgraph/codecs"
 )
 
 // WarmupMS is the start of a round trip tests leave out of the figures.
@@ -169,4 +175,31 @@ func SegSNR(ref, out []int16, lag, skip, end, segLen int) float64 {
 		return math.NaN()
 	}
 	return sum / float64(n)
+}
+
+// CheckClose checks the Close contract of a codec holding C state: Close
+// is idempotent on encoder and decoder, and once closed they refuse work
+// (pcm to encode, payload to decode) with errClosed.
+func CheckClose(t testing.TB, enc interface {
+	codecs.Encoder
+	io.Closer
+}, dec interface {
+	codecs.Decoder
+	io.Closer
+}, pcm []int16, payload []byte, errClosed error) {
+	t.Helper()
+	for range 2 {
+		if err := enc.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if err := dec.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := enc.Encode(make([]byte, enc.MaxEncodedLen(len(pcm))+1), pcm); !errors.Is(err, errClosed) {
+		t.Errorf("Encode after Close: %v", err)
+	}
+	if _, err := dec.Decode(make([]int16, len(pcm)), payload); !errors.Is(err, errClosed) {
+		t.Errorf("Decode after Close: %v", err)
+	}
 }

@@ -33,6 +33,8 @@ func RunCLI(t testing.TB, mainDir, binary, workDir, graph string) (output string
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
 	want := filepath.Join(pluginDir, binary)
+	poll := time.NewTicker(time.Millisecond)
+	defer poll.Stop()
 	for {
 		select {
 		case err := <-done:
@@ -40,7 +42,7 @@ func RunCLI(t testing.TB, mainDir, binary, workDir, graph string) (output string
 				t.Fatalf("voxgraph run: %v\n%s", err, out.String())
 			}
 			return out.String(), pluginPid
-		case <-time.After(time.Millisecond):
+		case <-poll.C:
 			if pluginPid == 0 {
 				pluginPid = ChildRunning(cmd.Process.Pid, want)
 			}
@@ -60,16 +62,8 @@ func Build(t testing.TB, mainDir, binary string) (voxgraph, pluginDir string) {
 		t.Fatalf("locating the voxgraph module: %v", err)
 	}
 	voxgraph = filepath.Join(bin, "voxgraph")
-	for _, b := range []struct{ dir, pkg, out string }{
-		{strings.TrimSpace(string(root)), "./cmd/voxgraph", voxgraph},
-		{".", mainDir, filepath.Join(pluginDir, binary)},
-	} {
-		cmd := exec.Command("go", "build", "-o", b.out, b.pkg)
-		cmd.Dir = b.dir
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("go build %s: %v\n%s", b.pkg, err, out)
-		}
-	}
+	build(t, strings.TrimSpace(string(root)), "./cmd/voxgraph", voxgraph)
+	build(t, ".", mainDir, filepath.Join(pluginDir, binary))
 	return voxgraph, pluginDir
 }
 
@@ -81,13 +75,7 @@ func ChildRunning(parent int, exe string) int {
 		if err != nil {
 			continue
 		}
-		stat, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
-		if err != nil {
-			continue
-		}
-		s := string(stat)
-		f := strings.Fields(s[strings.LastIndexByte(s, ')')+2:])
-		if len(f) < 2 || f[1] != strconv.Itoa(parent) {
+		if f := statFields(pid); len(f) < 2 || f[1] != strconv.Itoa(parent) {
 			continue
 		}
 		if path, err := os.Readlink(filepath.Join("/proc", e.Name(), "exe")); err == nil && path == exe {

@@ -399,20 +399,7 @@ func TestGarbage(t *testing.T) {
 func TestClose(t *testing.T) {
 	enc, _ := NewEncoder(nil)
 	dec, _ := NewDecoder(nil)
-	for range 2 {
-		if err := enc.Close(); err != nil {
-			t.Fatal(err)
-		}
-		if err := dec.Close(); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if _, err := enc.Encode(make([]byte, 20), make([]int16, frame20)); !errors.Is(err, ErrClosed) {
-		t.Errorf("Encode after Close: %v", err)
-	}
-	if _, err := dec.Decode(make([]int16, frame20), make([]byte, 20)); !errors.Is(err, ErrClosed) {
-		t.Errorf("Decode after Close: %v", err)
-	}
+	codectest.CheckClose(t, enc, dec, make([]int16, frame20), make([]byte, 20), ErrClosed)
 }
 
 // TestNoAllocs checks that encoding, decoding and concealing do not

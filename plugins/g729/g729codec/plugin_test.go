@@ -1,13 +1,9 @@
 package g729codec
 
 import (
-	"os"
-	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/voxgraph/voxgraph/internal/plugintest"
-	"github.com/voxgraph/voxgraph/plugins"
 )
 
 // TestPlugin builds the plugin binary, loads it with a plugins.Host, and
@@ -40,36 +36,8 @@ func TestPlugin(t *testing.T) {
 		})
 	}
 
-	pid := p.Pid()
-	if pid == 0 || pid == os.Getpid() {
-		t.Errorf("plugin pid %d (test process %d): the codec did not run in a plugin process", pid, os.Getpid())
-	}
-
 	// A lost packet is concealed in the plugin (20 ms); a payload of a
 	// length G.729 does not have fails there and the host conceals it with
 	// silence, counted, without restarting the plugin.
-	dec, err := fac.NewDecoder(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer closeAll(dec)
-	dst := make([]int16, dec.MaxDecodedLen(0))
-	if n, err := dec.Decode(dst, nil); n != frame20 || err != nil {
-		t.Errorf("lost packet through the plugin: %d samples, %v; want %d", n, err, frame20)
-	}
-	// Two starts: Load's, to learn the codecs, and the first session's.
-	st := p.Stats()
-	if st.Failures != 0 || st.Concealed != 0 || st.Dropped != 0 || st.Starts != 2 {
-		t.Errorf("plugin stats %+v: want two starts and no failure, concealment or drop", st)
-	}
-	dst = make([]int16, dec.MaxDecodedLen(5))
-	if n, err := dec.Decode(dst, []byte{1, 2, 3, 4, 5}); err != nil || n != frame20 {
-		t.Errorf("garbage through the plugin: %d samples, %v; want %d concealed", n, err, frame20)
-	}
-	if st := p.Stats(); st.Concealed != 1 || st.Failures != 0 || p.Pid() != pid {
-		t.Errorf("after garbage: stats %+v, pid %d (was %d); want 1 concealed, the same process", st, p.Pid(), pid)
-	}
-	if !strings.HasPrefix(filepath.Base(p.Path), plugins.FilePrefix) {
-		t.Errorf("plugin path %s", p.Path)
-	}
+	plugintest.CheckContained(t, p, fac, []byte{1, 2, 3, 4, 5}, frame20)
 }

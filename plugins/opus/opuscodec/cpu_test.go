@@ -54,7 +54,7 @@ func BenchmarkCPU(b *testing.B) {
 						closeAll(encs[i], decs[i])
 					}
 				}()
-				t := newTicker(n)
+				t := newTicker()
 				period := 20*time.Millisecond + time.Duration(n)*400*time.Microsecond
 				if h != nil {
 					t.tick(encs, decs) // opens the sessions and starts the process
@@ -88,7 +88,7 @@ type ticker struct {
 	late int // encoder or decoder calls that had no result back
 }
 
-func newTicker(n int) *ticker {
+func newTicker() *ticker {
 	return &ticker{pcm: codectest.SpeechLike(SampleRate, SampleRate, 1), pkt: make([]byte, 4000), out: make([]int16, 6000)}
 }
 

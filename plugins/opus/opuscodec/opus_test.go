@@ -411,20 +411,7 @@ func TestShortDecodeBuffer(t *testing.T) {
 func TestClose(t *testing.T) {
 	enc, _ := NewEncoder(nil)
 	dec, _ := NewDecoder(nil)
-	for range 2 {
-		if err := enc.Close(); err != nil {
-			t.Fatal(err)
-		}
-		if err := dec.Close(); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if _, err := enc.Encode(make([]byte, 2000), make([]int16, frame20)); !errors.Is(err, ErrClosed) {
-		t.Errorf("Encode after Close: %v", err)
-	}
-	if _, err := dec.Decode(make([]int16, frame20), []byte{0xf8, 0xff, 0xfe}); !errors.Is(err, ErrClosed) {
-		t.Errorf("Decode after Close: %v", err)
-	}
+	codectest.CheckClose(t, enc, dec, make([]int16, frame20), []byte{0xf8, 0xff, 0xfe}, ErrClosed)
 }
 
 // TestNoAllocs checks that encoding and decoding (a packet and a lost one)

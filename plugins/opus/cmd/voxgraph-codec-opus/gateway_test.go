@@ -31,17 +31,7 @@ import (
 // plugin binary (its own host, unbatched).
 func TestGatewayOpusCall(t *testing.T) {
 	voxgraph, pluginDir := plugintest.Build(t, ".", "voxgraph-codec-opus")
-	h, err := plugins.New(plugins.Config{Dirs: []string{pluginDir}, Timeout: 5 * time.Second, Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer h.Close()
-	if err := h.Load(); err != nil {
-		t.Fatal(err)
-	}
-	if err := h.Register(codecs.Default); err != nil {
-		t.Fatal(err)
-	}
+	plugintest.Open(t, plugins.Config{Dirs: []string{pluginDir}, Timeout: 5 * time.Second, Logger: slog.New(slog.DiscardHandler)}, codecs.Default)
 
 	dir := t.TempDir()
 	ports, err := sip.NewPorts(netip.MustParseAddr("127.0.0.1"), 46000, 46999)
