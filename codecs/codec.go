@@ -15,6 +15,8 @@ package codecs
 import (
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -75,6 +77,23 @@ func ParseFmtp(s string) Params {
 		p[strings.ToLower(strings.TrimSpace(k))] = strings.TrimSpace(v)
 	}
 	return p
+}
+
+// Fmtp renders p as an a=fmtp parameter list, keys in sorted order
+// ("key=value;key"); ParseFmtp reads it back.
+func (p Params) Fmtp() string {
+	var b strings.Builder
+	for _, k := range slices.Sorted(maps.Keys(p)) {
+		if b.Len() > 0 {
+			b.WriteByte(';')
+		}
+		b.WriteString(k)
+		if v := p[k]; v != "" {
+			b.WriteByte('=')
+			b.WriteString(v)
+		}
+	}
+	return b.String()
 }
 
 // Encoder turns PCM into codec payload.

@@ -232,5 +232,8 @@ func TestParseFmtp(t *testing.T) {
 		if got := ParseFmtp(tc.in); !maps.Equal(got, tc.want) || (got == nil) != (tc.want == nil) {
 			t.Errorf("ParseFmtp(%q) = %v, want %v", tc.in, got, tc.want)
 		}
+		if back := ParseFmtp(tc.want.Fmtp()); !maps.Equal(back, tc.want) {
+			t.Errorf("ParseFmtp(%q.Fmtp() = %q) = %v", tc.want, tc.want.Fmtp(), back)
+		}
 	}
 }

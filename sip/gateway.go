@@ -837,10 +837,9 @@ func mediaSummary(g *pipeline.Graph) slog.Attr {
 // application/dtmf, or anything else) to the other leg and passes its final
 // answer back. Calls answered by the gateway itself accept and drop it.
 func (gw *Gateway) onInfo(req *sip.Request, tx sip.ServerTransaction) {
-	c, leg := gw.callOf(req)
+	c, leg := gw.callFor(req, tx)
 	fromA := leg == "a"
 	if c == nil {
-		respond(tx, req, sip.StatusCallTransactionDoesNotExists, "Call/Transaction Does Not Exist")
 		return
 	}
 	if c.b == nil {
@@ -945,9 +944,8 @@ func (gw *Gateway) Calls() []CallReport {
 // other leg is re-invited with the same direction (forwardDirection); a
 // codec change rebuilds the call's graph (changeCodec).
 func (gw *Gateway) onReinvite(req *sip.Request, tx sip.ServerTransaction) {
-	c, leg := gw.callOf(req)
+	c, leg := gw.callFor(req, tx)
 	if c == nil {
-		respond(tx, req, sip.StatusCallTransactionDoesNotExists, "Call/Transaction Does Not Exist")
 		return
 	}
 	// Before the answer (an early dialog) only UPDATE is allowed (RFC 3311),
@@ -1159,6 +1157,16 @@ func (gw *Gateway) forwardDirection(c *gwCall, from string, d sdp.Direction) {
 		sink.SetMuted(!neg.Direction.Sends())
 	}
 	gw.log.Info("re-INVITE passed on", "call", c.id, "leg", other, "direction", neg.Direction.String())
+}
+
+// callFor is callOf for a request handler: when no call matches it
+// answers 481 and returns nil.
+func (gw *Gateway) callFor(req *sip.Request, tx sip.ServerTransaction) (*gwCall, string) {
+	c, leg := gw.callOf(req)
+	if c == nil {
+		respond(tx, req, sip.StatusCallTransactionDoesNotExists, "Call/Transaction Does Not Exist")
+	}
+	return c, leg
 }
 
 // callOf finds the call an in-dialog request belongs to and the leg it

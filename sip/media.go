@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"net/netip"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/voxgraph/voxgraph/codecs"
@@ -36,20 +35,14 @@ type Leg struct {
 	Fmtp string
 }
 
-// encoderFmtp is a peer's fmtp for our encoder: without "stereo" and
+// encoderFmtp is a peer's fmtp for our encoder (keys sorted): without "stereo" and
 // "sprop-stereo", which RFC 7587 makes preferences only; the media graph
 // carries one channel, so we send mono, which every Opus receiver decodes.
 func encoderFmtp(fmtp string) string {
-	var keep []string
-	for part := range strings.SplitSeq(fmtp, ";") {
-		k, _, _ := strings.Cut(strings.TrimSpace(part), "=")
-		switch strings.ToLower(strings.TrimSpace(k)) {
-		case "", "stereo", "sprop-stereo":
-			continue
-		}
-		keep = append(keep, strings.TrimSpace(part))
-	}
-	return strings.Join(keep, ";")
+	p := codecs.ParseFmtp(fmtp)
+	delete(p, "stereo")
+	delete(p, "sprop-stereo")
+	return p.Fmtp()
 }
 
 // eventPTs are the leg's telephone-event payload types as element

@@ -480,6 +480,16 @@ func (c *Call) addDigit(code uint8) {
 	}
 }
 
+// callFor is callOf for a request handler: when no call matches it
+// answers 481 and returns nil.
+func (p *Phone) callFor(req *sip.Request, tx sip.ServerTransaction) *Call {
+	c := p.callOf(req)
+	if c == nil {
+		respond(tx, req, sip.StatusCallTransactionDoesNotExists, "Call/Transaction Does Not Exist")
+	}
+	return c
+}
+
 // callOf finds the call an in-dialog request belongs to, or nil.
 func (p *Phone) callOf(req *sip.Request) *Call {
 	var dialog any
@@ -505,9 +515,8 @@ func (p *Phone) callOf(req *sip.Request) *Call {
 // RFC 4028, or a peer's new offer): the phone keeps its media as it is and
 // answers an offer with its codec at the same address.
 func (p *Phone) onRefresh(req *sip.Request, tx sip.ServerTransaction) {
-	c := p.callOf(req)
+	c := p.callFor(req, tx)
 	if c == nil {
-		respond(tx, req, sip.StatusCallTransactionDoesNotExists, "Call/Transaction Does Not Exist")
 		return
 	}
 	var hdrs []sip.Header
@@ -575,9 +584,8 @@ func (c *Call) Refer(ctx context.Context, target string) error {
 
 // onNotify takes the NOTIFYs of a REFER we sent (message/sipfrag).
 func (p *Phone) onNotify(req *sip.Request, tx sip.ServerTransaction) {
-	c := p.callOf(req)
+	c := p.callFor(req, tx)
 	if c == nil {
-		respond(tx, req, sip.StatusCallTransactionDoesNotExists, "Call/Transaction Does Not Exist")
 		return
 	}
 	if ev := header(req, "Event", "o"); !strings.HasPrefix(strings.ToLower(strings.TrimSpace(ev)), "refer") {
@@ -599,9 +607,8 @@ func (p *Phone) onNotify(req *sip.Request, tx sip.ServerTransaction) {
 
 // onInfo takes a DTMF INFO for one of the phone's calls.
 func (p *Phone) onInfo(req *sip.Request, tx sip.ServerTransaction) {
-	call := p.callOf(req)
+	call := p.callFor(req, tx)
 	if call == nil {
-		respond(tx, req, sip.StatusCallTransactionDoesNotExists, "Call/Transaction Does Not Exist")
 		return
 	}
 	ct := ""

@@ -27,9 +27,8 @@ import (
 
 // onRefer answers a REFER and starts the transfer.
 func (gw *Gateway) onRefer(req *sip.Request, tx sip.ServerTransaction) {
-	c, leg := gw.callOf(req)
+	c, leg := gw.callFor(req, tx)
 	if c == nil {
-		respond(tx, req, sip.StatusCallTransactionDoesNotExists, "Call/Transaction Does Not Exist")
 		return
 	}
 	if c.b == nil {
