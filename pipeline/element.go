@@ -167,6 +167,15 @@ func (o *Output) PTime() time.Duration { return o.g.ptime }
 // against Frame.Arrival.
 func (o *Output) Now() time.Duration { return Now() }
 
+// Sent tells the runtime that a sink sent f at now (pipeline.Now): when f
+// came from the network (Arrival set), now − Arrival goes into the graph's
+// end-to-end histogram (Graph.EndToEnd). Sinks call it before releasing f.
+func (o *Output) Sent(f *Frame, now time.Duration) {
+	if f.Arrival > 0 && now >= f.Arrival {
+		o.g.e2e.Record(now - f.Arrival)
+	}
+}
+
 // SetLatency declares how much delay the element adds to the media (a
 // jitter buffer's playout delay), like GStreamer's LATENCY message. Call it
 // whenever the delay changes; Graph.Latency sums it along the graph's paths.

@@ -79,6 +79,7 @@ type Graph struct {
 	timing   bool
 	epoch    time.Time     // monotonic reference for latency timing
 	last     time.Duration // end of the previous timed call
+	e2e      Histogram     // input arrival → output send, per frame sent (Output.Sent)
 
 	mu      sync.Mutex
 	nodes   []*node // topological order
@@ -1085,6 +1086,13 @@ func (g *Graph) EachElementStats(fn func(name, typ string, st *ElementStats)) {
 		fn(n.name, n.info.Name, n.stats)
 	}
 }
+
+// EndToEnd is the histogram of the graph's measured end-to-end latency:
+// for every frame a sink sent (Output.Sent) that came from the network,
+// the time from its arrival at the socket reader to its send. It includes
+// what the jitter buffer holds back on purpose (see Latency for the
+// declared part). Read it from any goroutine; do not Record into it.
+func (g *Graph) EndToEnd() *Histogram { return &g.e2e }
 
 // Latency is the largest sum of declared element latencies (SetLatency)
 // along any path from a source to a sink: the graph's added end-to-end delay.

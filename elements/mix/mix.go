@@ -75,7 +75,51 @@ type input struct {
 	cur   []int16 // this tick's frame
 	heard bool    // cur holds audio this tick
 	ended bool    // end-of-stream: play out what is queued, then stay silent uncounted
+	arr   arrivals
 }
+
+// arrivalSlots bounds the frames whose arrival an input remembers; older
+// ones are forgotten (their audio then counts as arrived with the oldest
+// remembered frame).
+const arrivalSlots = 64
+
+// arrivals remembers when the audio in an input's queue arrived, so the
+// mix can stamp its output with the arrival of the oldest audio in it and
+// the graph's end-to-end latency spans the mixer. Positions count samples
+// ever pushed into and taken out of the queue.
+type arrivals struct {
+	end          [arrivalSlots]uint64 // pushed count at the end of each remembered frame
+	at           [arrivalSlots]time.Duration
+	head, n      int
+	pushed, gone uint64
+}
+
+// push records samples that arrived at `at` (0: not from the network).
+func (a *arrivals) push(samples int, at time.Duration) {
+	a.pushed += uint64(samples)
+	if a.n == arrivalSlots {
+		a.head = (a.head + 1) % arrivalSlots
+		a.n--
+	}
+	i := (a.head + a.n) % arrivalSlots
+	a.end[i], a.at[i] = a.pushed, at
+	a.n++
+}
+
+// oldest is the arrival of the next sample to leave the queue.
+func (a *arrivals) oldest() time.Duration {
+	for a.n > 0 && a.end[a.head] <= a.gone {
+		a.head = (a.head + 1) % arrivalSlots
+		a.n--
+	}
+	if a.n == 0 {
+		return 0
+	}
+	return a.at[a.head]
+}
+
+// take records samples leaving the queue (played or dropped).
+func (a *arrivals) take(samples int) { a.gone = min(a.gone+uint64(samples), a.pushed) }
 
 // minusTo is one minus_N output and the participant it leaves out.
 type minusTo struct {
@@ -262,11 +306,14 @@ func (m *Mixer) Process(port int, f *pipeline.Frame, out *pipeline.Output) error
 	var dropped int
 	if len(f.PCM) == 0 && f.Flags&pipeline.FlagMissing != 0 {
 		dropped = in.q.PushSilence() // a lost frame still fills its slot in time
+		in.arr.push(m.frame, 0)
 	} else {
 		dropped = in.q.Push(f.PCM)
+		in.arr.push(len(f.PCM), f.Arrival)
 	}
 	if dropped > 0 {
 		m.overflow.Add(uint64(dropped))
+		in.arr.take(dropped * m.frame)
 	}
 	f.Release()
 	return nil
@@ -286,9 +333,15 @@ func (m *Mixer) EndOfStream(port int, _ *pipeline.Output) error {
 func (m *Mixer) Tick(out *pipeline.Output) error {
 	clear(m.acc)
 	var starved, queued, deepest int
+	var arrival time.Duration // of the oldest network audio in this mix
 	for _, in := range m.active {
+		at := in.arr.oldest()
 		in.heard = in.q.Pop(in.cur) || (in.ended && in.q.Flush(in.cur))
 		if in.heard {
+			in.arr.take(len(in.cur))
+			if at > 0 && (arrival == 0 || at < arrival) {
+				arrival = at
+			}
 			pcmmix.Accumulate(m.acc, in.cur)
 		} else if !in.ended {
 			starved++
@@ -306,11 +359,13 @@ func (m *Mixer) Tick(out *pipeline.Output) error {
 	}
 
 	f := m.newFrame(out)
+	f.Arrival = arrival
 	pcmmix.Saturate(f.PCM, m.acc)
 	out.Emit(0, f)
 	for i := range m.minus {
 		mo := &m.minus[i]
 		f := m.newFrame(out)
+		f.Arrival = arrival
 		if mo.in != nil && mo.in.heard {
 			pcmmix.MinusOne(f.PCM, m.acc, mo.in.cur)
 		} else {

@@ -226,14 +226,18 @@ func (s *Sink) Process(_ int, f *pipeline.Frame, out *pipeline.Output) error {
 		out.Drop(f)
 		return nil
 	}
-	err := s.write(f.Payload)
+	sentAt, err := s.write(f.Payload)
+	if sentAt > 0 {
+		out.Sent(f, sentAt)
+	}
 	f.Release()
 	return err
 }
 
 // write sends one packet with s.hdr's payload type, timestamp and marker
-// (SSRC and sequence number are set here).
-func (s *Sink) write(payload []byte) error {
+// (SSRC and sequence number are set here). It returns when the packet went
+// out (pipeline.Now), or 0 when it did not.
+func (s *Sink) write(payload []byte) (time.Duration, error) {
 	h := &s.hdr
 	h.Version = 2
 	h.SequenceNumber = s.seq
@@ -243,13 +247,13 @@ func (s *Sink) write(payload []byte) error {
 	pkt := s.buf[:h.MarshalSize()+len(payload)]
 	n, err := h.MarshalTo(pkt)
 	if err != nil {
-		return fmt.Errorf("marshal RTP header: %w", err)
+		return 0, fmt.Errorf("marshal RTP header: %w", err)
 	}
 	copy(pkt[n:], payload)
 	if s.srtpCtx != nil {
 		enc, err := s.srtpCtx.EncryptRTP(s.enc[:0], pkt, h)
 		if err != nil {
-			return fmt.Errorf("srtp encrypt: %w", err)
+			return 0, fmt.Errorf("srtp encrypt: %w", err)
 		}
 		pkt = enc
 	}
@@ -262,19 +266,20 @@ func (s *Sink) write(payload []byte) error {
 	}
 	if conn == nil || !dst.IsValid() {
 		s.skipped.Add(1) // symmetric RTP with nothing heard yet: no destination
-		return nil
+		return 0, nil
 	}
 	if _, err := conn.WriteToUDPAddrPort(pkt, dst); err != nil {
 		// A send error (ICMP unreachable, full buffer) loses this packet, not the call.
 		s.sendErrors.Add(1)
-		return nil
+		return 0, nil
 	}
 	s.lastTS.Store(h.Timestamp)
-	s.lastAt.Store(int64(pipeline.Now()))
+	now := pipeline.Now()
+	s.lastAt.Store(int64(now))
 	s.payloadBytes.Add(uint64(len(payload)))
 	s.sent.Add(1)
 	s.bytes.Add(uint64(len(pkt)))
-	return nil
+	return now, nil
 }
 
 // SendEvent queues a telephone-event update to send (RFC 4733). An update
@@ -310,7 +315,8 @@ func (s *Sink) Tick(out *pipeline.Output) error {
 	}
 	h := &s.hdr
 	h.PayloadType, h.Timestamp, h.Marker = uint8(s.EventPT), evTS, marker
-	return s.write(s.evbuf[:])
+	_, err := s.write(s.evbuf[:])
+	return err
 }
 
 // Realtime: a network sender runs at wall-clock pace.
