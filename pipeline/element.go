@@ -168,10 +168,11 @@ func (o *Output) PTime() time.Duration { return o.g.ptime }
 func (o *Output) Now() time.Duration { return Now() }
 
 // Sent tells the runtime that a sink sent f at now (pipeline.Now): when f
-// came from the network (Arrival set), now − Arrival goes into the graph's
-// end-to-end histogram (Graph.EndToEnd). Sinks call it before releasing f.
+// came from the network (Arrival set) and timing is on, now − Arrival goes
+// into the graph's end-to-end histogram (Graph.EndToEnd). Sinks call it
+// before releasing f.
 func (o *Output) Sent(f *Frame, now time.Duration) {
-	if f.Arrival > 0 && now >= f.Arrival {
+	if o.g.timing && f.Arrival > 0 && now >= f.Arrival {
 		o.g.e2e.Record(now - f.Arrival)
 	}
 }

@@ -1087,6 +1087,16 @@ func (g *Graph) EachElementStats(fn func(name, typ string, st *ElementStats)) {
 	}
 }
 
+// SetTiming turns latency timing (per element and end to end) on or off
+// on a running graph, from the next frame on: a benchmark times only its
+// measurement window, after the warm-up.
+func (g *Graph) SetTiming(on bool) {
+	g.mu.Lock()
+	g.timing = on
+	g.last = time.Since(g.epoch)
+	g.mu.Unlock()
+}
+
 // EndToEnd is the histogram of the graph's measured end-to-end latency:
 // for every frame a sink sent (Output.Sent) that came from the network,
 // the time from its arrival at the socket reader to its send. It includes

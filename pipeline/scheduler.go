@@ -32,6 +32,7 @@ type Scheduler struct {
 	once    sync.Once
 
 	stats SchedulerStats
+	reset atomic.Bool // clear stats at the next tick (ResetStats)
 }
 
 // SchedulerStats counts the scheduler's ticks and how late they ran.
@@ -76,6 +77,12 @@ func NewScheduler(opts ...SchedulerOption) *Scheduler {
 
 // Stats returns the scheduler's counters.
 func (s *Scheduler) Stats() *SchedulerStats { return &s.stats }
+
+// ResetStats clears the tick counters and histograms (not GraphsNow). The
+// clock goroutine, the only writer, clears them before its next tick, so
+// the reset takes effect within one period: a benchmark starts its
+// measurement window this way after the warm-up.
+func (s *Scheduler) ResetStats() { s.reset.Store(true) }
 
 // Period is the tick period.
 func (s *Scheduler) Period() time.Duration { return s.period }
@@ -147,6 +154,13 @@ func (s *Scheduler) clock() {
 				return
 			default:
 			}
+		}
+		if s.reset.Swap(false) {
+			s.stats.Ticks.Store(0)
+			s.stats.Late.Store(0)
+			s.stats.Skipped.Store(0)
+			s.stats.Lateness.Reset()
+			s.stats.TickWork.Reset()
 		}
 		began := time.Now()
 		late := began.Sub(due)

@@ -5,6 +5,7 @@
 //	voxgraph inspect [ELEMENT]
 //	voxgraph dot FILE|std:NAME|"PIPELINE"
 //	voxgraph demo
+//	voxgraph bench std:NAME|FILE|"PIPELINE" [--calls N | --ramp FROM:TO:STEP] [--json F] [--plot F.png]
 //
 // Exit codes: 0 success, 1 runtime or validation error, 2 usage error.
 package main
@@ -48,6 +49,8 @@ func commands() []command {
 		{"keygen", "print a random SRTP key (inline:BASE64)", cmdKeygen},
 		{"plugins", "list codec plugins and their codecs", cmdPlugins},
 		{"plugin", "serve the built-in codec plugin (run by a plugin host)", cmdPlugin},
+		{"bench", "run many calls of a graph; per-element latency, CPU per call, calls per core", cmdBench},
+		{"bench-sender", "send synthetic RTP speech streams (voxgraph bench's sender)", cmdBenchSender},
 	}
 }
 
