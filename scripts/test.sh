@@ -63,6 +63,14 @@ go run ./examples/custom-element -out "$tmp/tremolo.wav" >/dev/null
 test -s "$tmp/tremolo.wav"
 echo "ok"
 
+step "voxgraph bench smoke: std:full, 50 calls, 10 s (the harness must not rot)"
+go build -o "$tmp/voxgraph" ./cmd/voxgraph
+"$tmp/voxgraph" bench std:full --calls 50 --duration 10s --warmup 1s --json "$tmp/bench.json" --plot "$tmp/bench.png"
+grep -q '"schema": "voxgraph-bench/1"' "$tmp/bench.json"
+grep -q '"calls_per_core"' "$tmp/bench.json"
+test -s "$tmp/bench.png"
+echo "ok"
+
 step "go test $race ./..."
 go test $race -count=1 -timeout 20m ./...
 

@@ -28,7 +28,7 @@ import (
 // ServeSender runs a Sender controlled over r and w (a child's standard
 // input and output): see the protocol above. Codecs come from reg.
 func ServeSender(r io.Reader, w io.Writer, reg *codecs.Registry, ptime time.Duration) error {
-	s, err := NewSender(netip.MustParseAddr("127.0.0.1"), ptime)
+	s, err := NewSender(netip.MustParseAddr("127.0.0.1"), 0, ptime)
 	if err != nil {
 		return err
 	}
@@ -105,7 +105,7 @@ type localSource struct {
 }
 
 func newLocalSource(reg *codecs.Registry, ptime time.Duration) (*localSource, error) {
-	s, err := NewSender(netip.MustParseAddr("127.0.0.1"), ptime)
+	s, err := NewSender(netip.MustParseAddr("127.0.0.1"), 0, ptime)
 	if err != nil {
 		return nil, err
 	}

@@ -20,6 +20,7 @@ import (
 	"net"
 	"net/netip"
 	"runtime"
+	"runtime/metrics"
 	"strconv"
 	"strings"
 	"sync"
@@ -165,6 +166,7 @@ type bench struct {
 	source   string
 	inputs   []string // names of the graph's RTP sources
 	sinks    []string
+	watched  []string     // jitter buffers and mixers: their losses are impairments
 	src      source       // UDP sender, when source is SourceUDP
 	blackout *net.UDPConn // where sinks send when nothing drains (inject, graph)
 	loops    map[string]*Loop
@@ -221,6 +223,8 @@ func (b *bench) prepare() error {
 			b.inputs = append(b.inputs, e.Name)
 		case "rtp-sink", "srtp-sink":
 			b.sinks = append(b.sinks, e.Name)
+		case "jitter", "mix":
+			b.watched = append(b.watched, e.Name)
 		}
 	}
 	b.source = b.cfg.Source
@@ -420,16 +424,53 @@ func (b *bench) setTiming(on bool) {
 
 // window is what a measurement window starts from.
 type window struct {
-	at  time.Time
-	cpu CPUTime
-	mem runtime.MemStats
+	at       time.Time
+	cpu      CPUTime
+	mallocs  uint64
+	impaired uint64
+}
+
+// mallocs is the number of heap allocations so far, read without stopping
+// the world (runtime.ReadMemStats would, inside the window).
+func mallocs() uint64 {
+	s := []metrics.Sample{{Name: "/gc/heap/allocs:objects"}}
+	metrics.Read(s)
+	if s[0].Value.Kind() != metrics.KindUint64 {
+		return 0
+	}
+	return s[0].Value.Uint64()
 }
 
 func (b *bench) begin() window {
-	w := window{at: time.Now()}
-	runtime.ReadMemStats(&w.mem)
+	w := window{at: time.Now(), impaired: b.impaired(), mallocs: mallocs()}
 	w.cpu = ProcessCPU()
 	return w
+}
+
+// impairedStats are the counters of frames that did not play as sent:
+// packets a jitter buffer found lost (never arrived: a socket dropped
+// them), late or beyond its ring, and ticks a mixer input had nothing.
+// Concealment hides them from the packet count that comes back out.
+var impairedStats = map[string]bool{"lost": true, "late": true, "overflow": true, "starved": true}
+
+// impaired sums impairedStats over every call.
+func (b *bench) impaired() uint64 {
+	var n float64
+	for _, g := range b.calls {
+		for _, name := range b.watched {
+			el, _ := g.Element(name)
+			r, ok := el.(pipeline.StatsReporter)
+			if !ok {
+				continue
+			}
+			for _, st := range r.Stats() {
+				if impairedStats[st.Name] {
+					n += st.Value
+				}
+			}
+		}
+	}
+	return uint64(n)
 }
 
 // returnDelay is how long a paused sender waits for the packets in flight
@@ -576,14 +617,14 @@ type measured struct {
 	lateness99, latenessMx time.Duration
 	tickWork99             time.Duration
 	sender                 *SenderStats
+	impaired               uint64
 }
 
 func (b *bench) measure(w window, calls int) measured {
 	m := measured{calls: calls, wall: time.Since(w.at)}
 	m.cpu = ProcessCPU().Sub(w.cpu)
-	var mem runtime.MemStats
-	runtime.ReadMemStats(&mem)
-	m.mallocs = mem.Mallocs - w.mem.Mallocs
+	m.impaired = b.impaired() - w.impaired
+	m.mallocs = mallocs() - w.mallocs
 	inputs := max(len(b.inputs), 1)
 	m.frames = float64(calls*inputs) * m.wall.Seconds() / b.cfg.PTime.Seconds()
 	if b.sched != nil {

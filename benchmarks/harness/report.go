@@ -52,11 +52,12 @@ func WriteTable(w io.Writer, r *Result) error {
 			fmt.Fprintln(ew, "  (more came back than went in: the graph sends on its own clock, as a mixer does)")
 		}
 	}
+	fmt.Fprintf(ew, "impaired: %d frames lost, late or starved in the graphs (%.3f%% of frames fed)\n", r.Impaired, r.ImpairedPct)
 	if len(r.Ramp) > 0 {
 		tw := tabwriter.NewWriter(ew, 0, 0, 2, ' ', tabwriter.AlignRight)
-		fmt.Fprintln(tw, "calls\tms/call-s\tcores\tlate ticks\tlateness p99\tmissing\treal time\t")
+		fmt.Fprintln(tw, "calls\tms/call-s\tcores\tlate ticks\tlateness p99\tmissing\timpaired\treal time\t")
 		for _, s := range r.Ramp {
-			fmt.Fprintf(tw, "%d\t%.3f\t%.2f\t%.3f%%\t%s\t%.3f%%\t%v\t\n", s.Calls, s.PerCallSecondMs, s.Cores, s.LatePct, fmtUS(s.LatenessP99), s.LossPct, s.RealTime)
+			fmt.Fprintf(tw, "%d\t%.3f\t%.2f\t%.3f%%\t%s\t%.3f%%\t%.3f%%\t%v\t\n", s.Calls, s.PerCallSecondMs, s.Cores, s.LatePct, fmtUS(s.LatenessP99), s.LossPct, s.ImpairedPct, s.RealTime)
 		}
 		tw.Flush()
 		if r.MaxRealtimeCalls > 0 {

@@ -41,6 +41,12 @@ type Result struct {
 	Deadlines    Deadlines `json:"deadlines"`
 	Memory       Memory    `json:"memory"`
 	Network      *Network  `json:"network,omitempty"`
+	// Impaired counts frames that did not play as sent in the window:
+	// packets the jitter buffers found lost, late or beyond their ring, and
+	// mixer ticks with an input empty. A dropped packet is concealed, so the
+	// packet count that comes back out does not show it; this does.
+	Impaired    uint64  `json:"impaired_frames"`
+	ImpairedPct float64 `json:"impaired_pct"` // of the frames fed
 	// Ramp has one entry per step; MaxRealtimeCalls is the largest step
 	// that stayed real time.
 	Ramp             []RampStep `json:"ramp,omitempty"`
@@ -144,6 +150,7 @@ type RampStep struct {
 	LatePct         float64 `json:"late_pct"`
 	LatenessP99     float64 `json:"lateness_p99_us"`
 	LossPct         float64 `json:"loss_pct"`
+	ImpairedPct     float64 `json:"impaired_pct"`
 	RealTime        bool    `json:"real_time"`
 }
 
@@ -151,7 +158,8 @@ func (s *RampStep) fill(m measured, limit float64) {
 	r := Result{}
 	r.apply(m)
 	s.PerCallSecondMs, s.Cores, s.LatePct, s.LatenessP99 = r.CPU.PerCallSecondMs, r.CPU.Cores, r.Deadlines.LatePct, r.Deadlines.LatenessP99
-	s.RealTime = m.ticks > 0 && r.Deadlines.LatePct < 100*limit && m.skipped == 0
+	s.ImpairedPct = r.ImpairedPct
+	s.RealTime = m.ticks > 0 && r.Deadlines.LatePct < 100*limit && m.skipped == 0 && r.ImpairedPct < 100*limit
 	if r.Network != nil {
 		s.LossPct = r.Network.LossPct
 		s.RealTime = s.RealTime && r.Network.LossPct < 100*limit
@@ -190,8 +198,10 @@ func (r *Result) apply(m measured) {
 	if m.ticks > 0 {
 		r.Deadlines.LatePct = 100 * float64(m.late) / float64(m.ticks)
 	}
+	r.Impaired = m.impaired
 	if m.frames > 0 {
 		r.Memory.AllocsPerFrame = float64(m.mallocs) / m.frames
+		r.ImpairedPct = 100 * float64(m.impaired) / m.frames
 	}
 	if m.sender != nil {
 		s := m.sender

@@ -60,8 +60,9 @@ type SenderStats struct {
 }
 
 // NewSender binds the sending and draining sockets on addr's loopback
-// (127.0.0.1 or ::1) and starts the clock and the drain reader.
-func NewSender(addr netip.Addr, ptime time.Duration) (*Sender, error) {
+// (127.0.0.1 or ::1), the drain at port drainPort (0: any free port), and
+// starts the clock and the drain reader.
+func NewSender(addr netip.Addr, drainPort uint16, ptime time.Duration) (*Sender, error) {
 	if !addr.IsLoopback() {
 		return nil, fmt.Errorf("sender: %s is not a loopback address", addr)
 	}
@@ -72,7 +73,7 @@ func NewSender(addr netip.Addr, ptime time.Duration) (*Sender, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sender socket: %w", err)
 	}
-	drain, err := net.ListenUDP("udp", net.UDPAddrFromAddrPort(netip.AddrPortFrom(addr, 0)))
+	drain, err := net.ListenUDP("udp", net.UDPAddrFromAddrPort(netip.AddrPortFrom(addr, drainPort)))
 	if err != nil {
 		conn.Close()
 		return nil, fmt.Errorf("drain socket: %w", err)

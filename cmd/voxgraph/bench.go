@@ -9,6 +9,7 @@ import (
 	"net/netip"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"strings"
 	"syscall"
 	"time"
@@ -43,6 +44,7 @@ func cmdBench(args []string, stdout, stderr io.Writer) int {
 	sender := fs.String("sender", "process", "where the UDP sender runs: process (a child process, not counted) or in-process (counted)")
 	lateLimit := fs.Float64("late-limit", 0.1, "ramp: percent of late ticks (and of packets not returned) a real-time step stays under")
 	quiet := fs.Bool("quiet", false, "no progress bar")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file (go tool pprof)")
 	logLevel := fs.String("log-level", "error", "graph log level: debug, info, warn, error")
 	vars := setFlag{}
 	fs.Var(vars, "set", "set a graph variable: --set key=value (repeatable)")
@@ -102,6 +104,19 @@ func cmdBench(args []string, stdout, stderr io.Writer) int {
 	defer host.Close()
 	if !*quiet && isTerminal(stderr) {
 		cfg.Progress = progressBar(stderr)
+	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			fmt.Fprintln(stderr, "voxgraph bench:", err)
+			return exitError
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fmt.Fprintln(stderr, "voxgraph bench: cpu profile:", err)
+			return exitError
+		}
+		defer pprof.StopCPUProfile()
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -172,6 +187,7 @@ func cmdBenchSender(args []string, stdout, stderr io.Writer) int {
 	step := fs.Int("port-step", 2, "port distance between streams' destinations")
 	duration := fs.Duration("duration", 10*time.Second, "how long to send")
 	codec := fs.String("codec", "PCMU", "codec of the streams")
+	drain := fs.Int("drain-port", 0, "port on --to's address to receive (and count) what comes back (0: any free port)")
 	ptime := fs.Duration("ptime", pipeline.DefaultPTime, "frame period")
 	pos, code, ok := parseInterspersed(fs, args, stdout)
 	if !ok {
@@ -198,7 +214,11 @@ func cmdBenchSender(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "voxgraph bench-sender:", err)
 		return exitError
 	}
-	s, err := harness.NewSender(first.Addr(), *ptime)
+	if *drain < 0 || *drain > 65535 {
+		fmt.Fprintln(stderr, "voxgraph bench-sender: --drain-port out of range")
+		return exitUsage
+	}
+	s, err := harness.NewSender(first.Addr(), uint16(*drain), *ptime)
 	if err != nil {
 		fmt.Fprintln(stderr, "voxgraph bench-sender:", err)
 		return exitError
@@ -221,7 +241,10 @@ func cmdBenchSender(args []string, stdout, stderr io.Writer) int {
 	case <-ctx.Done():
 	}
 	st := s.Close()
-	b, _ := json.Marshal(st)
+	b, _ := json.Marshal(struct {
+		harness.SenderStats
+		Drain string `json:"drain"`
+	}{st, s.Drain().String()})
 	fmt.Fprintf(stdout, "%s\n", b)
 	return exitOK
 }
