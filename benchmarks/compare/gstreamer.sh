@@ -19,8 +19,8 @@ STREAMS=${1:-100}
 SECONDS_=${2:-20}
 WARMUP=${WARMUP:-3}
 TRACE_STREAMS=${TRACE_STREAMS:-10}
-BASE=${BASE:-42000}    # first stream's port; stream i uses BASE + 2i
-DRAIN=${DRAIN:-41998}  # where GStreamer's udpsinks send (the sender counts it)
+BASE=${BASE:-20000}    # first stream's port; stream i uses BASE + 2i (below the ephemeral range, where the kernel places port-0 sockets)
+DRAIN=${DRAIN:-19998}  # where GStreamer's udpsinks send (the sender counts it)
 
 step() { printf '\n== %s\n' "$*"; }
 
@@ -99,7 +99,7 @@ sleep 1
 kill "$gst_pid"; wait "$gst_pid" 2>/dev/null || true; gst_pid=
 # element-latency records: element=(string)NAME0, time=(guint64)NS. Group by
 # element type (the name without its number), quantiles in µs.
-grep -o 'element-latency, .*' "$tmp/trace.log" |
+grep -o 'element-latency, .*time=(guint64)[0-9].*' "$tmp/trace.log" |
   sed -E 's/.*element=\(string\)([a-z]+)[0-9]*,.*time=\(guint64\)([0-9]+).*/\1 \2/' |
   sort -k1,1 -k2,2n |
   awk '
@@ -108,7 +108,7 @@ grep -o 'element-latency, .*' "$tmp/trace.log" |
     $1 != el { flush(); el = $1; n = 0 }
     { v[n++] = $2 }
     END { flush() }'
-echo "(rtpjitterbuffer's figure is its buffering delay; voxgraph's jitter row above times only its work — its delay is in 'end to end')"
+echo "(GStreamer times each buffer from an element's sink pad to its src pad; rtpjitterbuffer's max is a buffer it held back)"
 
 step "result"
 awk -v g="$gst_ms" -v v="$vg_ms" -v n="$STREAMS" 'BEGIN{

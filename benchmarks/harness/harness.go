@@ -176,6 +176,7 @@ type bench struct {
 	cancel   context.CancelFunc
 
 	heapPerCall, goroutinesPerCall float64
+	timedFrom                      CPUTime // process CPU when timing went on
 }
 
 // Run runs the benchmark and returns its result. It stops early, with what
@@ -417,6 +418,7 @@ func (b *bench) addCalls(n int, schedule func(*pipeline.Graph)) error {
 
 // setTiming turns timing on or off in every call.
 func (b *bench) setTiming(on bool) {
+	b.timedFrom = ProcessCPU()
 	for _, g := range b.calls {
 		g.SetTiming(on)
 	}
@@ -602,7 +604,7 @@ func (b *bench) runRealtime(ctx context.Context, res *Result) error {
 		}
 	}
 	b.aggregate(agg)
-	res.setElements(agg, res.CPU.TotalS)
+	res.setElements(agg, ProcessCPU().Sub(b.timedFrom).Total().Seconds())
 	return nil
 }
 
@@ -705,7 +707,7 @@ func (b *bench) runMaxSpeed(ctx context.Context, res *Result) error {
 	res.CPU.Speed = res.CPU.CallSeconds / m.wall.Seconds() / float64(n)
 	agg := newAggregate()
 	b.aggregate(agg)
-	res.setElements(agg, res.CPU.TotalS)
+	res.setElements(agg, ProcessCPU().Sub(b.timedFrom).Total().Seconds())
 	if !ok {
 		return ctx.Err()
 	}

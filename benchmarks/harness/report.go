@@ -49,7 +49,7 @@ func WriteTable(w io.Writer, r *Result) error {
 		fmt.Fprintf(ew, "network: %d packets sent to the graphs, %d came back (%.3f%% missing), %d send errors, sender late %d ms\n",
 			n.Sent, n.Received, n.LossPct, n.SendErrors, n.SenderLateSlots)
 		if n.Received > n.Sent {
-			fmt.Fprintln(ew, "  (more came back than went in: the graph sends on its own clock, as a mixer does)")
+			fmt.Fprintln(ew, "  (more came back than went in: the graph sends on its own clock — a mixer, or a decoder concealing after the sender paused)")
 		}
 	}
 	fmt.Fprintf(ew, "impaired: %d frames lost, late or starved in the graphs (%.3f%% of frames fed)\n", r.Impaired, r.ImpairedPct)

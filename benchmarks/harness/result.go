@@ -86,7 +86,7 @@ type ElementResult struct {
 	// IdleTicks are Tick calls that emitted nothing (timed apart).
 	IdleTicks uint64 `json:"idle_ticks"`
 	// CPUShare is the element's time in Process and Tick over the process's
-	// CPU time in the window (0–1).
+	// CPU time while timing was on (0–1; for a ramp, every step's).
 	CPUShare float64 `json:"cpu_share"`
 }
 
