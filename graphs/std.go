@@ -84,32 +84,33 @@ func Std(name string) (*pipeline.Spec, error) {
 	return e.spec.Clone(), nil
 }
 
-// Resolve turns a command-line graph argument into a spec and expands its
-// variables with vars (then the graph's own vars: defaults):
+// Resolve turns a command-line graph argument into a spec (see Parse) and
+// expands its variables with vars (then the graph's own vars: defaults).
+// Errors are returned unchanged: a *pipeline.Error or a pipeline.ErrorList.
+func Resolve(arg string, vars map[string]string) (*pipeline.Spec, error) {
+	spec, err := Parse(arg)
+	if err != nil {
+		return nil, err
+	}
+	return spec.Expand(vars)
+}
+
+// Parse turns a command-line graph argument into a spec whose variables
+// are not yet expanded (for callers that expand one spec many times):
 //
 //   - "std:NAME" is the standard graph NAME (see Std);
 //   - the path of an existing file, or a word ending in .yaml or .yml that
 //     contains no '!' or '=', is a YAML graph file (see Load);
 //   - anything else is a pipeline in the one-line syntax (see ParseLine).
-//
-// Errors are returned unchanged: a *pipeline.Error or a pipeline.ErrorList.
-func Resolve(arg string, vars map[string]string) (*pipeline.Spec, error) {
-	var (
-		spec *pipeline.Spec
-		err  error
-	)
+func Parse(arg string) (*pipeline.Spec, error) {
 	switch {
 	case strings.HasPrefix(arg, StdPrefix):
-		spec, err = Std(strings.TrimPrefix(arg, StdPrefix))
+		return Std(strings.TrimPrefix(arg, StdPrefix))
 	case isFile(arg) || (strings.HasSuffix(arg, ".yaml") || strings.HasSuffix(arg, ".yml")) && !strings.ContainsAny(arg, "!="):
-		spec, err = Load(arg)
+		return Load(arg)
 	default:
-		spec, err = ParseLine(arg)
+		return ParseLine(arg)
 	}
-	if err != nil {
-		return nil, err
-	}
-	return spec.Expand(vars)
 }
 
 func isFile(path string) bool {

@@ -10,7 +10,6 @@ package graphs
 import (
 	"embed"
 	"io/fs"
-	"os"
 	"sort"
 	"strings"
 
@@ -48,21 +47,17 @@ func Get(name string) (*pipeline.Spec, bool, error) {
 // Resolve turns a voxgraph bench argument into an unexpanded spec:
 // std:NAME is a benchmark graph, else a standard graph of package graphs
 // (std:demo); anything else is a graph file or a one-line pipeline, as for
-// voxgraph run. The caller expands its variables (Spec.Expand) per call.
+// voxgraph run (graphs.Parse). The caller expands its variables
+// (Spec.Expand) per call.
 func Resolve(arg string) (*pipeline.Spec, error) {
 	if name, ok := strings.CutPrefix(arg, graphs.StdPrefix); ok {
 		if spec, found, err := Get(name); found {
 			return spec, err
 		}
-		spec, err := graphs.Std(name)
-		if err != nil {
+		if _, err := graphs.StdSource(name); err != nil {
 			return nil, &pipeline.Error{Pos: pipeline.Pos{File: arg}, Msg: "no benchmark or standard graph named " + `"` + name + `"`,
 				Hint: "benchmark graphs: " + strings.Join(Names(), ", ") + "; standard graphs: " + strings.Join(graphs.StdNames(), ", ")}
 		}
-		return spec, nil
 	}
-	if st, err := os.Stat(arg); err == nil && st.Mode().IsRegular() || strings.HasSuffix(arg, ".yaml") || strings.HasSuffix(arg, ".yml") {
-		return graphs.Load(arg)
-	}
-	return graphs.ParseLine(arg)
+	return graphs.Parse(arg)
 }

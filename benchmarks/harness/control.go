@@ -28,12 +28,12 @@ import (
 // ServeSender runs a Sender controlled over r and w (a child's standard
 // input and output): see the protocol above. Codecs come from reg.
 func ServeSender(r io.Reader, w io.Writer, reg *codecs.Registry, ptime time.Duration) error {
-	s, err := NewSender(netip.MustParseAddr("127.0.0.1"), 0, ptime)
+	src, err := newLocalSource(reg, ptime)
 	if err != nil {
 		return err
 	}
+	s := src.s
 	defer s.Close()
-	loops := map[string]*Loop{}
 	if _, err := fmt.Fprintf(w, "drain %s\n", s.Drain()); err != nil {
 		return err
 	}
@@ -54,13 +54,6 @@ func ServeSender(r io.Reader, w io.Writer, reg *codecs.Registry, ptime time.Dura
 			if len(f) < 2 {
 				return errors.New("sender: add wants a codec and addresses")
 			}
-			loop, ok := loops[f[1]]
-			if !ok {
-				if loop, err = NewLoop(reg, f[1], ptime); err != nil {
-					return err
-				}
-				loops[f[1]] = loop
-			}
 			dsts := make([]netip.AddrPort, 0, len(f)-2)
 			for _, a := range f[2:] {
 				ap, err := netip.ParseAddrPort(a)
@@ -69,7 +62,9 @@ func ServeSender(r io.Reader, w io.Writer, reg *codecs.Registry, ptime time.Dura
 				}
 				dsts = append(dsts, ap)
 			}
-			s.Add(loop, dsts...)
+			if err := src.Add(f[1], dsts); err != nil {
+				return err
+			}
 		case "stats":
 			if err := writeStats(s.Stats()); err != nil {
 				return err
@@ -99,9 +94,7 @@ type source interface {
 // counts as the harness's).
 type localSource struct {
 	s     *Sender
-	reg   *codecs.Registry
-	ptime time.Duration
-	loops map[string]*Loop
+	loops *Loops
 }
 
 func newLocalSource(reg *codecs.Registry, ptime time.Duration) (*localSource, error) {
@@ -109,19 +102,15 @@ func newLocalSource(reg *codecs.Registry, ptime time.Duration) (*localSource, er
 	if err != nil {
 		return nil, err
 	}
-	return &localSource{s: s, reg: reg, ptime: ptime, loops: map[string]*Loop{}}, nil
+	return &localSource{s: s, loops: NewLoops(reg, ptime)}, nil
 }
 
 func (l *localSource) Drain() netip.AddrPort { return l.s.Drain() }
 
 func (l *localSource) Add(codec string, dsts []netip.AddrPort) error {
-	loop, ok := l.loops[codec]
-	if !ok {
-		var err error
-		if loop, err = NewLoop(l.reg, codec, l.ptime); err != nil {
-			return err
-		}
-		l.loops[codec] = loop
+	loop, err := l.loops.Get(codec)
+	if err != nil {
+		return err
 	}
 	l.s.Add(loop, dsts...)
 	return nil

@@ -12,7 +12,6 @@ package harness
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
 	"fmt"
 	"io"
@@ -157,6 +156,10 @@ func (c *Config) defaults() error {
 	return nil
 }
 
+// benchProfile is the SRTP profile of the ${srtp_key} the harness makes
+// for each call: the SRTP elements' default.
+const benchProfile = "AES_CM_128_HMAC_SHA1_80"
+
 // bench is one running benchmark.
 type bench struct {
 	cfg      Config
@@ -164,12 +167,11 @@ type bench struct {
 	reg      *pipeline.Registry
 	pool     *pipeline.Pool
 	source   string
-	inputs   []string // names of the graph's RTP sources
-	sinks    []string
+	inputs   []string     // names of the graph's RTP sources
 	watched  []string     // jitter buffers and mixers: their losses are impairments
 	src      source       // UDP sender, when source is SourceUDP
 	blackout *net.UDPConn // where sinks send when nothing drains (inject, graph)
-	loops    map[string]*Loop
+	loops    *Loops       // of the in-memory sources
 	sched    *pipeline.Scheduler
 	calls    []*pipeline.Graph
 	ctx      context.Context
@@ -185,7 +187,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if err := cfg.defaults(); err != nil {
 		return nil, err
 	}
-	b := &bench{cfg: cfg, pool: pipeline.NewPool(), loops: map[string]*Loop{}}
+	b := &bench{cfg: cfg, pool: pipeline.NewPool(), loops: NewLoops(codecs.Default, cfg.PTime)}
 	if err := b.prepare(); err != nil {
 		return nil, err
 	}
@@ -222,8 +224,6 @@ func (b *bench) prepare() error {
 		switch e.Type {
 		case "rtp-src", "srtp-src":
 			b.inputs = append(b.inputs, e.Name)
-		case "rtp-sink", "srtp-sink":
-			b.sinks = append(b.sinks, e.Name)
 		case "jitter", "mix":
 			b.watched = append(b.watched, e.Name)
 		}
@@ -316,9 +316,11 @@ func (b *bench) drain() string {
 // newCall builds and starts graph instance i; it is ticked by whoever
 // called (the scheduler, or a max-speed worker).
 func (b *bench) newCall(i int) (*pipeline.Graph, error) {
-	key := make([]byte, 30)
-	_, _ = rand.Read(key)
-	vars := map[string]string{"local_rtp": "127.0.0.1:0", "remote_rtp": b.drain(), "srtp_key": rtp.Inline(key, nil)}
+	key, err := rtp.NewKey(benchProfile)
+	if err != nil {
+		return nil, err
+	}
+	vars := map[string]string{"local_rtp": "127.0.0.1:0", "remote_rtp": b.drain(), "srtp_key": key}
 	for k, v := range b.cfg.Vars {
 		vars[k] = v
 	}
@@ -351,11 +353,11 @@ func (b *bench) newCall(i int) (*pipeline.Graph, error) {
 		for k, name := range b.inputs {
 			el, _ := g.Element(name)
 			src := el.(*injectSrc)
-			loop, err := b.loop(src.Codec)
+			loop, err := b.loops.Get(src.Codec)
 			if err != nil {
 				return nil, err
 			}
-			src.setLoop(loop, i*37+k*11)
+			src.setLoop(loop, i*len(b.inputs)+k)
 		}
 	}
 	if err := g.Start(b.ctx); err != nil {
@@ -376,18 +378,6 @@ func (b *bench) newCall(i int) (*pipeline.Graph, error) {
 		}
 	}
 	return g, nil
-}
-
-func (b *bench) loop(codec string) (*Loop, error) {
-	if l, ok := b.loops[codec]; ok {
-		return l, nil
-	}
-	l, err := NewLoop(codecs.Default, codec, b.cfg.PTime)
-	if err != nil {
-		return nil, err
-	}
-	b.loops[codec] = l
-	return l, nil
 }
 
 // addCalls grows the benchmark to n calls, measuring the heap and
@@ -591,7 +581,7 @@ func (b *bench) runRealtime(ctx context.Context, res *Result) error {
 		res.apply(m)
 		if b.cfg.Ramp.To > 0 {
 			st := &res.Ramp[len(res.Ramp)-1]
-			st.fill(m, b.cfg.LateLimit)
+			st.fill(res, m, b.cfg.LateLimit)
 			if st.RealTime {
 				res.MaxRealtimeCalls = n
 			}
@@ -620,6 +610,7 @@ type measured struct {
 	tickWork99             time.Duration
 	sender                 *SenderStats
 	impaired               uint64
+	callSeconds            float64 // media time processed; 0: calls × wall (real time)
 }
 
 func (b *bench) measure(w window, calls int) measured {
@@ -698,12 +689,11 @@ func (b *bench) runMaxSpeed(ctx context.Context, res *Result) error {
 	}
 	m := b.measure(w, n)
 	// Call-seconds are media time processed, not wall time.
-	m.frames = float64((steps.Load() - s0) * uint64(max(len(b.inputs), 1)))
+	stepped := steps.Load() - s0
+	m.frames = float64(stepped * uint64(max(len(b.inputs), 1)))
+	m.callSeconds = float64(stepped) * b.cfg.PTime.Seconds()
 	res.Calls = n
 	res.apply(m)
-	res.CPU.CallSeconds = float64(steps.Load()-s0) * b.cfg.PTime.Seconds()
-	res.CPU.PerCallSecondMs = 1000 * res.CPU.TotalS / res.CPU.CallSeconds
-	res.CallsPerCore = res.CPU.CallSeconds / res.CPU.TotalS
 	res.CPU.Speed = res.CPU.CallSeconds / m.wall.Seconds() / float64(n)
 	agg := newAggregate()
 	b.aggregate(agg)

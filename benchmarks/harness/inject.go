@@ -39,11 +39,11 @@ func injectInfo() pipeline.ElementInfo {
 	}
 }
 
-// setLoop gives the source its loop and where in it to start; the harness
-// calls it after Build, before Start.
-func (e *injectSrc) setLoop(l *Loop, offset int) {
-	e.loop, e.idx = l, offset%len(l.Payloads)
-	e.seq, e.ts = uint16(offset*7919), uint32(offset)*104729
+// setLoop gives the source its loop and makes it stream number i of the
+// run (see streamStart); the harness calls it after Build, before Start.
+func (e *injectSrc) setLoop(l *Loop, i int) {
+	e.loop = l
+	e.seq, e.ts, e.idx = streamStart(i, l)
 }
 
 // Negotiate announces the codec's format.

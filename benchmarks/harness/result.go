@@ -154,9 +154,8 @@ type RampStep struct {
 	RealTime        bool    `json:"real_time"`
 }
 
-func (s *RampStep) fill(m measured, limit float64) {
-	r := Result{}
-	r.apply(m)
+// fill copies the step's figures from r, which m was just applied to.
+func (s *RampStep) fill(r *Result, m measured, limit float64) {
 	s.PerCallSecondMs, s.Cores, s.LatePct, s.LatenessP99 = r.CPU.PerCallSecondMs, r.CPU.Cores, r.Deadlines.LatePct, r.Deadlines.LatenessP99
 	s.ImpairedPct = r.ImpairedPct
 	s.RealTime = m.ticks > 0 && r.Deadlines.LatePct < 100*limit && m.skipped == 0 && r.ImpairedPct < 100*limit
@@ -172,7 +171,6 @@ func (b *bench) newResult() *Result {
 		Streams: max(len(b.inputs), 1), WarmupS: b.cfg.Warmup.Seconds()}
 	if b.cfg.MaxSpeed {
 		r.Mode = "max-speed"
-		r.Workers = b.cfg.Workers
 	}
 	if b.source == SourceUDP {
 		r.Sender = "in-process"
@@ -188,7 +186,10 @@ func (r *Result) apply(m measured) {
 	r.WindowS = m.wall.Seconds()
 	r.CPU = CPU{UserS: m.cpu.User.Seconds(), SysS: m.cpu.System.Seconds(), TotalS: m.cpu.Total().Seconds()}
 	r.CPU.Cores = r.CPU.TotalS / max(r.WindowS, 1e-9)
-	r.CPU.CallSeconds = float64(m.calls) * r.WindowS
+	r.CPU.CallSeconds = m.callSeconds
+	if r.CPU.CallSeconds == 0 {
+		r.CPU.CallSeconds = float64(m.calls) * r.WindowS
+	}
 	if r.CPU.CallSeconds > 0 && r.CPU.TotalS > 0 {
 		r.CPU.PerCallSecondMs = 1000 * r.CPU.TotalS / r.CPU.CallSeconds
 		r.CallsPerCore = r.CPU.CallSeconds / r.CPU.TotalS

@@ -96,8 +96,8 @@ func (s *Sender) Add(loop *Loop, dsts ...netip.AddrPort) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, d := range dsts {
-		st := &stream{dst: net.UDPAddrFromAddrPort(d), loop: loop, ssrc: uint32(s.count)*2654435761 | 1,
-			seq: uint16(s.count * 7919), ts: uint32(s.count) * 104729, idx: (s.count * 37) % len(loop.Payloads)}
+		st := &stream{dst: net.UDPAddrFromAddrPort(d), loop: loop, ssrc: uint32(s.count)*2654435761 | 1}
+		st.seq, st.ts, st.idx = streamStart(s.count, loop)
 		s.slots[s.nextAt] = append(s.slots[s.nextAt], st)
 		s.nextAt = (s.nextAt + 1) % len(s.slots)
 		s.count++

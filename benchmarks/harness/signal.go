@@ -102,3 +102,35 @@ func NewLoop(reg *codecs.Registry, name string, ptime time.Duration) (*Loop, err
 	}
 	return l, nil
 }
+
+// Loops encodes the speech loop once per codec and keeps it: every stream
+// of one codec plays the same payloads, each from its own offset.
+type Loops struct {
+	reg   *codecs.Registry
+	ptime time.Duration
+	m     map[string]*Loop
+}
+
+// NewLoops returns an empty set of loops for codecs from reg.
+func NewLoops(reg *codecs.Registry, ptime time.Duration) *Loops {
+	return &Loops{reg: reg, ptime: ptime, m: map[string]*Loop{}}
+}
+
+// Get returns the loop of the named codec, encoding it the first time.
+func (l *Loops) Get(codec string) (*Loop, error) {
+	if loop, ok := l.m[codec]; ok {
+		return loop, nil
+	}
+	loop, err := NewLoop(l.reg, codec, l.ptime)
+	if err != nil {
+		return nil, err
+	}
+	l.m[codec] = loop
+	return loop, nil
+}
+
+// streamStart is where stream i of a run starts: a sequence number,
+// timestamp and loop offset of its own, so no two streams are alike.
+func streamStart(i int, loop *Loop) (seq uint16, ts uint32, idx int) {
+	return uint16(i * 7919), uint32(i) * 104729, (i * 37) % len(loop.Payloads)
+}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"crypto/rand"
 	"fmt"
 	"io"
 
@@ -22,16 +21,15 @@ func cmdKeygen(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "voxgraph keygen: takes no arguments")
 		return exitUsage
 	}
-	n, err := rtp.KeySaltLen(*profile)
-	if err != nil {
+	if _, err := rtp.KeySaltLen(*profile); err != nil {
 		fmt.Fprintln(stderr, "voxgraph keygen:", err)
 		return exitUsage
 	}
-	b := make([]byte, n)
-	if _, err := rand.Read(b); err != nil {
+	key, err := rtp.NewKey(*profile)
+	if err != nil {
 		fmt.Fprintln(stderr, "voxgraph keygen:", err)
 		return exitError
 	}
-	fmt.Fprintln(stdout, rtp.Inline(b, nil))
+	fmt.Fprintln(stdout, key)
 	return exitOK
 }

@@ -1,6 +1,7 @@
 package rtp
 
 import (
+	"crypto/rand"
 	"encoding/base64"
 	"fmt"
 	"strings"
@@ -74,6 +75,21 @@ func KeySaltLen(suite string) (int, error) {
 	k, _ := prof.KeyLen()
 	s, _ := prof.SaltLen()
 	return k + s, nil
+}
+
+// NewKey returns a fresh random master key and salt for the named crypto
+// suite in SDES form, "inline:BASE64" (RFC 4568): the key property of the
+// SRTP elements.
+func NewKey(suite string) (string, error) {
+	n, err := KeySaltLen(suite)
+	if err != nil {
+		return "", err
+	}
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		return "", fmt.Errorf("SRTP key: %w", err)
+	}
+	return Inline(b, nil), nil
 }
 
 // Inline formats key ‖ salt as an SDES "inline:" parameter.

@@ -1,7 +1,6 @@
 package sdp
 
 import (
-	"crypto/rand"
 	"fmt"
 	"slices"
 	"strings"
@@ -66,15 +65,14 @@ func DefaultSuites() []string {
 // GenerateKey returns a fresh random SDES key for suite, as
 // "inline:BASE64" of master key and salt.
 func GenerateKey(suite string) (string, error) {
-	n, err := rtp.KeySaltLen(suite)
-	if err != nil {
+	if _, err := rtp.KeySaltLen(suite); err != nil {
 		return "", fmt.Errorf("sdp: %w: %w", ErrBadParams, err)
 	}
-	b := make([]byte, n)
-	if _, err := rand.Read(b); err != nil {
-		return "", fmt.Errorf("sdp: SRTP key: %w", err)
+	k, err := rtp.NewKey(suite)
+	if err != nil {
+		return "", fmt.Errorf("sdp: %w", err)
 	}
-	return rtp.Inline(b, nil), nil
+	return k, nil
 }
 
 // NewCrypto returns crypto lines with fresh keys for the suites, tagged 1, 2,
