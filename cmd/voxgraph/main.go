@@ -6,6 +6,7 @@
 //	voxgraph dot FILE|std:NAME|"PIPELINE"
 //	voxgraph demo
 //	voxgraph bench std:NAME|FILE|"PIPELINE" [--calls N | --ramp FROM:TO:STEP] [--json F] [--plot F.png]
+//	voxgraph dsp aec|vad|ns|agc|dtmf [flags]
 //
 // Exit codes: 0 success, 1 runtime or validation error, 2 usage error.
 package main
@@ -51,6 +52,7 @@ func commands() []command {
 		{"plugin", "serve the built-in codec plugin (run by a plugin host)", cmdPlugin},
 		{"bench", "run many calls of a graph; per-element latency, CPU per call, calls per core", cmdBench},
 		{"bench-sender", "send synthetic RTP speech streams (voxgraph bench's sender)", cmdBenchSender},
+		{"dsp", "run a DSP algorithm (aec, vad, ns, agc, dtmf) over WAV files, offline", cmdDSP},
 	}
 }
 
