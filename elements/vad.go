@@ -16,8 +16,8 @@ import (
 // passes through unchanged.
 type VAD struct {
 	Hangover  time.Duration `prop:"hangover" default:"200ms" doc:"how long a talkspurt lasts after its last speech, so word endings and short pauses are kept (rounded up to 10 ms; 0: none)"`
-	Threshold float64       `prop:"threshold" default:"9" doc:"dB the speech band (150 Hz to 4 kHz) must rise above its noise floor to start a talkspurt; inside one, two thirds of it keep it going"`
-	Onset     time.Duration `prop:"onset" default:"20ms" doc:"how long a signal must be loud before a talkspurt starts, so a click does not start one (rounded up to 10 ms; 0 or 10ms: at once)"`
+	Threshold float64       `prop:"threshold" default:"3.5" doc:"dB of smoothed likelihood ratio of speech over noise (0 dB in steady noise) that starts a talkspurt; inside one, 0.3 of it keeps it going"`
+	Onset     time.Duration `prop:"onset" default:"10ms" doc:"how long a signal must be loud before a talkspurt starts (rounded up to 10 ms; 0 or 10ms: at once; 70ms or more: a click does not start one)"`
 	MinLevel  float64       `prop:"min-level" default:"-55" doc:"level in dBov under which nothing is speech (-120: no limit)"`
 
 	d           *vad.Detector
@@ -34,8 +34,9 @@ func init() {
 	pipeline.Register(pipeline.ElementInfo{
 		Name:    "vad",
 		Summary: "detects speech: flags silent frames and talkspurt starts; passes audio through",
-		Doc: "Decides on every 10 ms block whether it is speech, comparing its energy in the speech band and in the full band with " +
-			"noise floors it tracks (so steady noise is not speech), with an onset and a hangover. A frame with no speech block gets " +
+		Doc: "Decides on every 10 ms block whether it is speech by a likelihood-ratio test on the spectrum (100 Hz to 3 kHz) against " +
+			"the noise it tracks in each frequency bin (so steady noise is not speech), ignores background talk 20 dB under the talker, " +
+			"with an onset and a hangover. A frame with no speech block gets " +
 			"FlagSilence; the first speech frame of a talkspurt gets FlagTalkspurt (replacing any from upstream), on which encode " +
 			"sets the RTP marker bit. The samples are not changed. Frames without samples (missing) pass untouched. " +
 			"Stats: talkspurts (started), speech_frames, silence_frames, noise_floor (dBov, a minimum: up to 1.5 dB under steady white noise), " +

@@ -10,7 +10,7 @@ import (
 )
 
 func Example() {
-	d, err := vad.New(vad.Config{Rate: 8000}) // 200 ms hangover, 20 ms onset, 9 dB threshold
+	d, err := vad.New(vad.Config{Rate: 8000, Hangover: 200 * time.Millisecond}) // 10 ms onset, 3.5 dB threshold
 	if err != nil {
 		panic(err)
 	}

@@ -3,44 +3,50 @@
 //
 // # Method
 //
-// Each block gives two energies: the full-band energy of the samples, and
-// the energy in the speech band, 150 Hz to 4 kHz (a second-order
-// Butterworth high-pass, then at 16 kHz and above a second-order
-// Butterworth low-pass), which leaves out hum, rumble and the hiss above
-// the telephone band. For each energy the detector tracks a noise floor by
-// minimum statistics: the minimum, over the last 2 to 2.25 s, of the
-// energy smoothed over a few blocks. The floor follows noise that gets
-// quieter within about 150 ms and noise that gets louder within 2.25 s,
-// and speech does not raise it as long as it pauses (between words, at
-// stops) within that window. Being a minimum, it reads under the mean
-// level of the noise: up to 1.5 dB under white noise, up to 4 dB under
-// pink noise, whose level fluctuates more from block to block.
+// A statistical-model likelihood-ratio test (Sohn, Kim and Sung, 1999) on
+// the short-time spectrum. Each 10 ms block and the one before it, under a
+// Hann window, give a power spectrum; the bins from 100 Hz to 3 kHz, where
+// voiced speech has most of its energy and hiss and hum little, are
+// analysed. For each bin the detector tracks the noise power as the 20%
+// quantile of the bin's smoothed level (a stochastic quantile tracker:
+// 2 dB/s up, 8 dB/s down), never more than 3 dB under the bin's minimum over
+// the last 2 to 2.25 s, so noise that gets louder is followed within the
+// window; the first 0.5 s seed it with the mean log level. The ratio of
+// each bin's power to its noise power (γ) and a decision-directed a priori
+// SNR (ξ, weight 0.9) give the bin's log-likelihood ratio of speech over
+// noise, γξ/(1+ξ) − ln(1+ξ); the block's ratio is their mean, smoothed by
+// a two-state (speech/noise) hidden Markov model whose steady state for
+// noise is 0 dB. A block is loud enough to start a talkspurt when that
+// ratio is Threshold dB or more (0.3·Threshold keeps one going).
 //
-// A block is loud enough to start a talkspurt when its speech-band energy
-// is Threshold dB or more above its floor and its full-band energy at
-// least Threshold/3 dB above its own; the second test confirms that the
-// block itself is loud, and refuses what the band filter rings on after
-// an impulse or an abrupt stop. Inside a talkspurt a block stays speech
-// with less: speech-band energy Threshold·2/3 dB above its floor (with the
-// same confirmation), or full-band energy Threshold dB above its floor
-// (fricatives above the band). No block quieter than MinLevel dBov is
-// speech.
+// Babble (background talkers) passes that test: it is speech. A block
+// more than 20 dB under the talker's level, a peak follower of the speech
+// blocks that relaxes at 1 dB/s while nobody talks, is therefore not the
+// talker. No block quieter than MinLevel dBov is speech, and the first
+// 50 ms of a stream are not (too little to go on).
 //
-// A talkspurt starts after Onset worth of consecutive loud blocks, so a
-// single click does not start one, and ends Hangover after its last speech
-// block, so word endings and short pauses are kept. Decisions are made as
-// each block arrives: the blocks of the onset before the last are reported
-// as non-speech.
+// A talkspurt starts after Onset worth of consecutive loud blocks and ends
+// Hangover after its last speech block. The defaults (10 ms each) give
+// decisions per block, for labelling and for comparison with other
+// detectors; for DTX and talkspurt events a longer hangover (the vad
+// element's 200 ms) keeps word endings. A click or impulse lifts the
+// smoothed ratio for up to about 60 ms, so it is speech unless Onset is
+// 70 ms or more.
 //
 // # Accuracy
 //
 // The tests bury a minute of synthetic talk (package vadtest: voiced
 // syllables in talkspurts of 0.6 to 2 s, pauses of 0.4 to 1.2 s) in white
-// and pink noise at every rate. At 20 and 10 dB SNR recall is 0.96 to
-// 0.99 and precision 0.99 to 1, counting the hangover after a talkspurt as
-// speech (counting it as false, precision is 0.85 to 0.87: 200 ms after
-// each talkspurt). Noise alone, white or pink, from -60 to -10 dBov, is
-// never speech after the first second.
+// and pink noise at every rate: at 20 and 10 dB SNR recall is 0.98 to 0.99
+// and precision 0.99 to 1 (TestSpeechInNoise). White or pink noise alone,
+// from -60 to -10 dBov, is never speech after the first second
+// (TestNoiseAlone), and noise 20 dB louder than before is not speech 2.5 s
+// after the step (TestNoiseStep). On speech (espeak-ng) in white, pink and
+// babble noise at 20, 10, 5 and 0 dB SNR, benchmarks/dsp compares F1 with
+// WebRTC's VAD.
+//
+// Processing one block costs about 20 µs at 8 kHz (FFT, 58 bins with a
+// logarithm and an exponential each): go test -bench . ./dsp/vad.
 //
 // A Detector is not safe for concurrent use. Its methods do not allocate.
 package vad
@@ -57,12 +63,20 @@ import (
 // BlockDuration is the length of the blocks the detector decides on.
 const BlockDuration = 10 * time.Millisecond
 
+// Decision constants.
+const (
+	stayFraction = 0.3  // of Threshold keeps a talkspurt going
+	gateDB       = 20.0 // blocks this far under the talker's level are not the talker
+	talkerDecay  = 0.1  // dB per speech block the talker level falls towards a quieter talker
+	talkerIdle   = 0.01 // dB per other block (1 dB/s): the gate relaxes when the talker stops
+)
+
 // Defaults used by New for zero fields of Config.
 const (
-	DefaultHangover  = 200 * time.Millisecond // Config.Hangover: 20 blocks
-	DefaultOnset     = 20 * time.Millisecond  // Config.Onset: two blocks
-	DefaultThreshold = 9.0                    // Config.Threshold, dB above the noise floor
-	DefaultMinLevel  = -55.0                  // Config.MinLevel, dBov
+	DefaultHangover  = 10 * time.Millisecond // Config.Hangover: one block
+	DefaultOnset     = 10 * time.Millisecond // Config.Onset: one block
+	DefaultThreshold = 3.5                   // Config.Threshold, dB of smoothed likelihood ratio
+	DefaultMinLevel  = -55.0                 // Config.MinLevel, dBov
 )
 
 // NoHangover as Config.Hangover (any negative duration does the same) ends
@@ -153,17 +167,16 @@ func blocks(d time.Duration) int {
 // Detector decides, block by block, whether a stream is speech. Create it
 // with New.
 type Detector struct {
-	cfg        Config
-	n          int     // samples per block
-	onset      int     // loud blocks needed to start a talkspurt
-	hangover   int     // blocks a talkspurt outlasts its last speech block
-	enterBand  float64 // speech band over its floor to start a talkspurt, dB
-	stayBand   float64 // … to stay in one
-	stayFull   float64 // full band over its floor to stay in one, whatever the band
-	confirm    float64 // full band over its floor, with enterBand or stayBand
-	minPower   float64 // MinLevel as mean square, in sample units
-	hp, lp     biquad
-	band, full floorTracker
+	cfg      Config
+	n        int     // samples per block
+	onset    int     // loud blocks needed to start a talkspurt
+	hangover int     // blocks a talkspurt outlasts its last speech block
+	enter    float64 // smoothed likelihood ratio to start a talkspurt, dB
+	stay     float64 // … to stay in one
+	minPower float64 // MinLevel as mean square, in sample units
+	spec     *analyzer
+	talker   float64 // the talker level: a peak follower of speech blocks, dB
+	full     floorTracker
 
 	run    int  // consecutive loud blocks outside a talkspurt
 	left   int  // hangover blocks left
@@ -178,20 +191,14 @@ func New(cfg Config) (*Detector, error) {
 		return nil, err
 	}
 	d := &Detector{
-		cfg:       cfg,
-		n:         cfg.Rate / 100,
-		onset:     max(blocks(cfg.Onset), 1),
-		hangover:  max(blocks(cfg.Hangover), 0),
-		enterBand: cfg.Threshold,
-		confirm:   cfg.Threshold / 3,
-		stayBand:  cfg.Threshold * 2 / 3,
-		stayFull:  cfg.Threshold,
-		minPower:  level.FullScale * level.FullScale * math.Pow(10, cfg.MinLevel/10),
-		hp:        highPass(150, float64(cfg.Rate)),
-		lp:        identity,
-	}
-	if cfg.Rate > 8000 {
-		d.lp = lowPass(4000, float64(cfg.Rate))
+		cfg:      cfg,
+		n:        cfg.Rate / 100,
+		onset:    max(blocks(cfg.Onset), 1),
+		hangover: max(blocks(cfg.Hangover), 0),
+		enter:    cfg.Threshold,
+		stay:     cfg.Threshold * stayFraction,
+		minPower: level.FullScale * level.FullScale * math.Pow(10, cfg.MinLevel/10),
+		spec:     newAnalyzer(cfg.Rate/100, cfg.Rate),
 	}
 	d.Reset()
 	return d, nil
@@ -206,8 +213,8 @@ func (d *Detector) BlockSize() int { return d.n }
 // Reset forgets the stream: the filters, the noise floors and any
 // talkspurt in progress, as New left them.
 func (d *Detector) Reset() {
-	d.hp.z1, d.hp.z2, d.lp.z1, d.lp.z2 = 0, 0, 0, 0
-	d.band.reset()
+	d.spec.reset()
+	d.talker = -100
 	d.full.reset()
 	d.run, d.left, d.active = 0, 0, false
 }
@@ -257,30 +264,27 @@ func (d *Detector) ProcessFrame(pcm []int16) (speech bool) {
 // process decides on one block of exactly d.n samples.
 func (d *Detector) process(block []int16) bool {
 	var full int64
-	var band float64
-	hp, lp := d.hp, d.lp // locals: the loop keeps them in registers
 	for _, s := range block {
 		full += int64(s) * int64(s)
-		x := float64(s)
-		y := hp.b0*x + hp.z1
-		hp.z1 = hp.b1*x - hp.a1*y + hp.z2
-		hp.z2 = hp.b2*x - hp.a2*y
-		z := lp.b0*y + lp.z1
-		lp.z1 = lp.b1*y - lp.a1*z + lp.z2
-		lp.z2 = lp.b2*y - lp.a2*z
-		band += z * z
 	}
-	d.hp.z1, d.hp.z2 = flush(hp.z1), flush(hp.z2)
-	d.lp.z1, d.lp.z2 = flush(lp.z1), flush(lp.z2)
-
-	n := float64(d.n)
-	fullP, bandP := float64(full)/n, band/n
-	fullSNR := d.full.add(fullP)
-	bandSNR := d.band.add(bandP)
+	fullP := float64(full) / float64(d.n)
+	d.full.add(fullP)
+	lr := d.spec.add(block)
 	audible := fullP >= d.minPower
+	// Quieter than the talker by more than gateDB: background talk, not
+	// the talker (babble passes the likelihood test on its own).
+	db := 10 * math.Log10(fullP+1)
+	if db < d.talker-gateDB {
+		audible = false
+	}
+	if audible && lr >= d.enter {
+		d.talker = max(db, d.talker-talkerDecay)
+	} else {
+		d.talker -= talkerIdle
+	}
 
 	if d.active {
-		if audible && (bandSNR >= d.stayBand && fullSNR >= d.confirm || fullSNR >= d.stayFull) {
+		if audible && lr >= d.stay {
 			d.left = d.hangover
 			return true
 		}
@@ -291,7 +295,7 @@ func (d *Detector) process(block []int16) bool {
 		d.active, d.run = false, 0
 		return false // not loud enough to stay, so not to enter either
 	}
-	if audible && bandSNR >= d.enterBand && fullSNR >= d.confirm {
+	if audible && lr >= d.enter {
 		d.run++
 	} else {
 		d.run = 0
@@ -300,15 +304,6 @@ func (d *Detector) process(block []int16) bool {
 		d.active, d.left, d.run = true, d.hangover, 0
 	}
 	return d.active
-}
-
-// flush zeroes filter state too small to matter, so a long digital silence
-// does not leave the filters computing on subnormal numbers.
-func flush(v float64) float64 {
-	if math.Abs(v) < 1e-9 {
-		return 0
-	}
-	return v
 }
 
 // floorTracker follows the noise floor of a block energy by minimum
@@ -356,34 +351,4 @@ func (t *floorTracker) add(p float64) float64 {
 		return math.Inf(1)
 	}
 	return 10 * math.Log10(p/t.floor)
-}
-
-// biquad is a second-order IIR section in transposed direct form II.
-type biquad struct {
-	b0, b1, b2, a1, a2 float64
-	z1, z2             float64
-}
-
-// identity passes the signal unchanged (no low-pass at 8 kHz).
-var identity = biquad{b0: 1}
-
-// highPass and lowPass are Butterworth (Q = 1/√2) sections at f Hz for
-// sample rate fs, from the Audio EQ Cookbook.
-func highPass(f, fs float64) biquad {
-	c, alpha := cookbook(f, fs)
-	return normalized((1+c)/2, -(1 + c), (1+c)/2, 1+alpha, -2*c, 1-alpha)
-}
-
-func lowPass(f, fs float64) biquad {
-	c, alpha := cookbook(f, fs)
-	return normalized((1-c)/2, 1-c, (1-c)/2, 1+alpha, -2*c, 1-alpha)
-}
-
-func cookbook(f, fs float64) (cos, alpha float64) {
-	w := 2 * math.Pi * f / fs
-	return math.Cos(w), math.Sin(w) / math.Sqrt2 // sin(w)/(2Q), Q = 1/√2
-}
-
-func normalized(b0, b1, b2, a0, a1, a2 float64) biquad {
-	return biquad{b0: b0 / a0, b1: b1 / a0, b2: b2 / a0, a1: a1 / a0, a2: a2 / a0}
 }
