@@ -31,6 +31,13 @@ const (
 // onset.
 const ddWeight = 0.9
 
+// The quantile tracker's steps and the minimum's offset as power factors.
+var (
+	upFactor   = math.Pow(10, trackStep*quantile/10)
+	downFactor = math.Pow(10, -trackStep*(1-quantile)/10)
+	minFactor  = math.Pow(10, minOffset/10)
+)
+
 // fixedPoint is where the two-state smoothing settles when every block is
 // as likely noise as speech: 10·log10 of the root of p10·Λ² + (1-p01-(1-p10))·Λ - p01 = 0.
 var fixedPoint = func() float64 {
@@ -48,7 +55,7 @@ type analyzer struct {
 	lo, hi int // analysed bins, inclusive
 
 	smooth []float64 // per bin, time-smoothed power
-	level  []float64 // per bin, tracked noise quantile, dB
+	level  []float64 // per bin, tracked noise quantile (power)
 	mean   []float64 // per bin, mean log level during start-up, dB
 	// Per bin minimum of the smoothed level over the last subWindows
 	// sub-windows of subLen blocks and the current one (2 to 2.25 s): the
@@ -106,9 +113,7 @@ func (a *analyzer) reset() {
 		}
 	}
 	a.sub, a.inSub = 0, 0
-	for i := range a.level {
-		a.level[i] = -100
-	}
+	clear(a.level)
 	a.blocks, a.llr = 0, 0
 }
 
@@ -180,7 +185,6 @@ func (a *analyzer) add(block []int16) float64 {
 	a.fft.Coefficients(a.coef, a.frame)
 	a.blocks++
 	start := a.blocks <= startBlock
-	up, down := trackStep*quantile, trackStep*(1-quantile)
 	var sum float64
 	for i := range a.smooth {
 		c := a.coef[a.lo+i]
@@ -190,27 +194,29 @@ func (a *analyzer) add(block []int16) float64 {
 		} else {
 			a.smooth[i] = smoothTime*a.smooth[i] + (1-smoothTime)*p
 		}
-		l := 10 * math.Log10(a.smooth[i]+1e-3)
+		// The tracker works on power (no logarithm per bin): its dB steps
+		// are factors.
+		v := a.smooth[i] + 1e-3
 		switch {
 		case start:
 			// Start-up: the running mean of the log level, moved down to
 			// the quantile; level holds the mean until then.
-			a.mean[i] += (l - a.mean[i]) / float64(a.blocks)
-			a.level[i] = a.mean[i] - a.offset
-		case l > a.level[i]:
-			a.level[i] += up
+			a.mean[i] += (10*math.Log10(v) - a.mean[i]) / float64(a.blocks)
+			a.level[i] = math.Pow(10, (a.mean[i]-a.offset)/10)
+		case v > a.level[i]:
+			a.level[i] *= upFactor
 		default:
-			a.level[i] -= min(down, a.level[i]-l)
+			a.level[i] = max(a.level[i]*downFactor, v)
 		}
-		a.curMin[i] = min(a.curMin[i], l)
+		a.curMin[i] = min(a.curMin[i], v)
 		floor := a.curMin[i]
 		for j := range a.subMin {
 			floor = min(floor, a.subMin[j][i])
 		}
-		if !start && floor+minOffset > a.level[i] && !math.IsInf(floor, 1) {
-			a.level[i] = floor + minOffset
+		if !start && floor*minFactor > a.level[i] && !math.IsInf(floor, 1) {
+			a.level[i] = floor * minFactor
 		}
-		noise := a.bias * math.Pow(10, a.level[i]/10)
+		noise := a.bias * a.level[i]
 		gamma := p / noise
 		xi := ddWeight*a.prev[i] + (1-ddWeight)*max(gamma-1, 0)
 		xi = max(xi, xiMin)
