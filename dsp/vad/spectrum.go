@@ -63,6 +63,7 @@ type analyzer struct {
 	// followed within the window.
 	subMin [subWindows][]float64
 	curMin []float64
+	winMin []float64 // per bin, minimum over subMin
 	sub    int       // next slot of subMin
 	inSub  int       // blocks in the current sub-window
 	prev   []float64 // per bin, last block's speech power estimate over the noise (for ξ)
@@ -92,6 +93,7 @@ func newAnalyzer(n, rate int) *analyzer {
 	a.level = make([]float64, k)
 	a.mean = make([]float64, k)
 	a.curMin = make([]float64, k)
+	a.winMin = make([]float64, k)
 	for j := range a.subMin {
 		a.subMin[j] = make([]float64, k)
 	}
@@ -108,6 +110,7 @@ func (a *analyzer) reset() {
 	clear(a.mean)
 	for i := range a.curMin {
 		a.curMin[i] = math.Inf(1)
+		a.winMin[i] = math.Inf(1)
 		for j := range a.subMin {
 			a.subMin[j][i] = math.Inf(1)
 		}
@@ -209,10 +212,7 @@ func (a *analyzer) add(block []int16) float64 {
 			a.level[i] = max(a.level[i]*downFactor, v)
 		}
 		a.curMin[i] = min(a.curMin[i], v)
-		floor := a.curMin[i]
-		for j := range a.subMin {
-			floor = min(floor, a.subMin[j][i])
-		}
+		floor := min(a.curMin[i], a.winMin[i])
 		if !start && floor*minFactor > a.level[i] && !math.IsInf(floor, 1) {
 			a.level[i] = floor * minFactor
 		}
@@ -220,7 +220,7 @@ func (a *analyzer) add(block []int16) float64 {
 		gamma := p / noise
 		xi := ddWeight*a.prev[i] + (1-ddWeight)*max(gamma-1, 0)
 		xi = max(xi, xiMin)
-		sum += gamma*xi/(1+xi) - math.Log1p(xi)
+		sum += gamma*xi/(1+xi) - math.Log(1+xi) // xi ≥ xiMin: no need for Log1p's precision
 		g := xi / (1 + xi)
 		a.prev[i] = g * g * gamma
 	}
@@ -231,6 +231,13 @@ func (a *analyzer) add(block []int16) float64 {
 		}
 		a.sub = (a.sub + 1) % subWindows
 		a.inSub = 0
+		for i := range a.winMin {
+			m := a.subMin[0][i]
+			for j := 1; j < subWindows; j++ {
+				m = min(m, a.subMin[j][i])
+			}
+			a.winMin[i] = m
+		}
 	}
 	if a.blocks <= warmBlocks {
 		return 0

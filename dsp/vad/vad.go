@@ -45,10 +45,11 @@
 // babble noise at 20, 10, 5 and 0 dB SNR, benchmarks/dsp compares F1 with
 // WebRTC's VAD.
 //
-// Processing one 10 ms block costs about 10 µs at 8 kHz and 16 µs at
-// 16 kHz (an FFT and one logarithm per analysed bin), measured with
-// go test -bench . ./dsp/vad on the 2-core test machine while other work
-// ran; it allocates nothing.
+// Processing one 10 ms block costs 3.2 µs at 8 kHz and 5.1 µs at 16 kHz
+// (an FFT and one logarithm per analysed bin; the energy detector this
+// replaced took 0.35 µs and could not tell babble from the talker),
+// measured with go test -run '^$' -bench . -benchmem ./dsp/vad; it
+// allocates nothing.
 //
 // A Detector is not safe for concurrent use. Its methods do not allocate.
 package vad
