@@ -264,20 +264,24 @@ func TestBurst(t *testing.T) {
 }
 
 // TestLimiterTransparent: a signal under the ceiling passes the limiter
-// untouched: with the gain held at 0 dB (no speech), tones at -6 dBFS
-// come out exactly, Delay samples late.
+// untouched: a steady tone at -6 dBFS, which the detector never takes for
+// speech (it sets its own noise floor), keeps the gain at 0 dB and comes
+// out exactly, Delay samples late.
 func TestLimiterTransparent(t *testing.T) {
-	c := newController(t, agc.Config{Rate: 8000})
-	in := make([]int16, 8000)
-	for i := range in {
-		in[i] = int16(math.Round(16384 * math.Sin(2*math.Pi*float64(i)/8)))
-	}
-	// A steady tone never starts a talkspurt after the first blocks; the
-	// measured level check below is about the limiter only.
-	out := run(t, c, in)
-	for i := range in {
-		if c.Gain() == 0 && out[i] != in[i] {
-			t.Fatalf("sample %d: %d, want %d", i, out[i], in[i])
+	for _, rate := range rates {
+		c := newController(t, agc.Config{Rate: rate})
+		in := make([]int16, 2*rate)
+		for i := range in {
+			in[i] = int16(math.Round(16384 * math.Sin(2*math.Pi*1000*float64(i)/float64(rate))))
+		}
+		out := run(t, c, in)
+		if c.Gain() != 0 || c.Level() != level.Floor || c.Limited() {
+			t.Fatalf("%d Hz: gain %g dB, level %g dBov, limited %v; want 0 dB, no speech, not limited", rate, c.Gain(), c.Level(), c.Limited())
+		}
+		for i := range in {
+			if out[i] != in[i] {
+				t.Fatalf("%d Hz: sample %d: %d, want %d", rate, i, out[i], in[i])
+			}
 		}
 	}
 }
