@@ -66,10 +66,10 @@
 // GStreamer webrtcdsp noise-suppression-level=high, no high-pass), the
 // segmental SNR gains are, in dB (ns / speexdsp / WebRTC):
 //
-//	16 kHz white: 20 dB 17.8/17.9/14.5, 10 dB 10.4/10.7/8.8, 5 dB 6.5/7.1/5.9, 0 dB 3.3/3.7/2.9
-//	16 kHz pink:  20 dB 16.9/16.9/13.8, 10 dB 7.9/8.6/7.1,  5 dB 4.8/4.6/4.2, 0 dB 2.2/1.0/1.6
-//	 8 kHz white: 20 dB 16.3/16.4/13.2, 10 dB 8.3/9.0/7.5,  5 dB 4.8/5.4/4.6, 0 dB 2.0/2.1/1.9
-//	 8 kHz pink:  20 dB 16.6/16.2/13.5, 10 dB 7.4/7.9/6.9,  5 dB 4.6/4.1/3.8, 0 dB 2.0/0.6/1.0
+//	16 kHz white: 20 dB +2.6/+2.7/-0.7, 10 dB +5.2/+5.4/+3.5, 5 dB +5.9/+6.5/+5.2, 0 dB +6.7/+7.1/+6.4
+//	16 kHz pink:  20 dB +1.1/+1.2/-2.0, 10 dB +2.0/+2.8/+1.3, 5 dB +3.6/+3.4/+3.0, 0 dB +5.2/+4.0/+4.6
+//	 8 kHz white: 20 dB +1.8/+2.0/-1.2, 10 dB +3.7/+4.4/+2.9, 5 dB +4.5/+5.1/+4.3, 0 dB +5.5/+5.6/+5.3
+//	 8 kHz pink:  20 dB +1.3/+1.0/-1.7, 10 dB +2.0/+2.5/+1.4, 5 dB +3.6/+3.0/+2.8, 0 dB +4.8/+3.4/+3.9
 //
 // while the noise in the pauses is taken down by 15 to 17 dB in white
 // and 9 to 11 dB in pink (speexdsp: 8 to 13 and 4 to 6 dB; WebRTC: 15 to
