@@ -19,7 +19,7 @@ const (
 	startBlock = 50    // blocks of start-up tracking
 	xiMin      = 0.003 // a priori SNR floor (-25 dB)
 	minOffset  = 3.0   // dB the quantile is at least over the window's minimum (3.4 dB in steady noise)
-	warmBlocks = 5     // blocks at the start with no decision: the tracker has too little to go on
+	warmBlocks = 20    // blocks at the start with no decision: the tracker has too little to go on
 
 	// Transition probabilities of the two-state speech model that smooths
 	// the decisions (Sohn, Kim and Sung 1999).

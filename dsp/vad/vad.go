@@ -23,7 +23,8 @@
 // more than 20 dB under the talker's level, a peak follower of the speech
 // blocks that relaxes at 1 dB/s while nobody talks, is therefore not the
 // talker. No block quieter than MinLevel dBov is speech, and the first
-// 50 ms of a stream are not (too little to go on).
+// 200 ms of a stream are not (too little to go on: the noise estimate of
+// fewer blocks made false starts).
 //
 // A talkspurt starts after Onset worth of consecutive loud blocks and ends
 // Hangover after its last speech block. The defaults (10 ms each) give
