@@ -60,6 +60,7 @@ type Jitter struct {
 	codec                 quality.Codec
 	loss                  quality.LossEstimator
 	seenLost, seenPlayed  uint64        // buffer counters already fed to loss
+	lastQ                 [3]uint64     // loss's counts last published
 	qRecv, qLost, qBursts atomic.Uint64 // loss's counts, for Stats
 	qPTime                atomic.Int64  // packet time played
 }
@@ -126,7 +127,11 @@ func (e *Jitter) negotiateQuality(codec string) error {
 	}
 	e.codec = c
 	e.loss.Reset()
-	e.seenLost, e.seenPlayed = 0, 0
+	e.seenLost, e.seenPlayed, e.lastQ = 0, 0, [3]uint64{}
+	e.qRecv.Store(0)
+	e.qLost.Store(0)
+	e.qBursts.Store(0)
+	e.qPTime.Store(int64(e.frame))
 	return nil
 }
 
@@ -176,6 +181,7 @@ func (e *Jitter) learn(f *pipeline.Frame, out *pipeline.Output) {
 	if err != nil {
 		return
 	}
+	e.observeLoss(e.buf.Stats()) // before the drain below counts the moved packets as played
 	for {
 		old, st := e.buf.Drain()
 		if st == jb.StatusWaiting {
@@ -192,8 +198,8 @@ func (e *Jitter) learn(f *pipeline.Frame, out *pipeline.Output) {
 		}
 	}
 	e.dropFlushed(out)
-	e.observeLoss()
 	e.seenLost, e.seenPlayed = 0, 0 // the new buffer counts from zero
+	e.qPTime.Store(int64(d))
 	if e.log != nil {
 		e.log.Info("jitter buffer follows the sender's packet time", "ptime", d, "graph_ptime", e.tick)
 	}
@@ -369,8 +375,7 @@ var statInfo = [nStats]struct{ name, unit string }{
 // settled when the buffer reaches their place (or, for a dry spell, when
 // the next packet comes), before the packets after them play. Sequence
 // numbers passed over unplayed (skipped) count as lost.
-func (e *Jitter) observeLoss() {
-	s := e.buf.Stats()
+func (e *Jitter) observeLoss(s jb.Stats) {
 	lost := s.Lost + s.Skipped
 	if lost < e.seenLost || s.Played < e.seenPlayed { // counters restarted
 		e.seenLost, e.seenPlayed = 0, 0
@@ -382,13 +387,14 @@ func (e *Jitter) observeLoss() {
 
 // publish copies the buffer's counters that changed to the atomics.
 func (e *Jitter) publish() {
-	e.observeLoss()
-	r, l, b := e.loss.Counts()
-	e.qRecv.Store(r)
-	e.qLost.Store(l)
-	e.qBursts.Store(b)
-	e.qPTime.Store(int64(e.frame))
 	s := e.buf.Stats()
+	e.observeLoss(s)
+	if r, l, b := e.loss.Counts(); [3]uint64{r, l, b} != e.lastQ {
+		e.lastQ = [3]uint64{r, l, b}
+		e.qRecv.Store(r)
+		e.qLost.Store(l)
+		e.qBursts.Store(b)
+	}
 	v := [nStats]uint64{
 		sReceived: s.Received, sPlayed: s.Played, sLost: s.Lost, sConcealed: s.Concealed, sUnderrun: s.Underrun,
 		sLate: s.Late, sDuplicate: s.Duplicate, sReordered: s.Reordered, sOverflow: s.Overflow, sTooEarly: s.TooEarly,

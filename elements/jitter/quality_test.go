@@ -66,3 +66,39 @@ func TestQualityBadProperty(t *testing.T) {
 		t.Fatalf("negative network-delay built: %v", err)
 	}
 }
+
+// TestQualityAfterPacketTimeChange: a sender of 30 ms packets makes the
+// buffer switch to a new ring paced at 30 ms (the packets it held move
+// over); losses are still counted once: 3 of 60 in 2 bursts (Ppl 5 %,
+// BurstR = 3/2 · 57/60 = 1.425), and Ta uses the 30 ms packet time.
+func TestQualityAfterPacketTimeChange(t *testing.T) {
+	r := newRig(t, "jittertest-src name=src ! jitter name=jb ! decode name=dec ! jittertest-sink name=sink")
+	var script []pkt
+	for k := range 60 {
+		if k == 10 || k == 11 || k == 40 {
+			continue
+		}
+		script = append(script, pkt{seq: uint16(1000 + k), ts: uint32(k * 240), ssrc: 9, marker: k == 0, at: time.Duration(k) * 30 * ms})
+	}
+	r.src.script = script
+	r.src.eos = true
+	r.run(t, 5*time.Second)
+	if c := stat(t, r.g, "jb", "ptime_changes"); c != 1 {
+		t.Fatalf("ptime_changes %v, want 1", c)
+	}
+	if played, lost := stat(t, r.g, "jb", "played"), stat(t, r.g, "jb", "lost"); played+lost != 60 || lost != 3 {
+		t.Fatalf("played %v lost %v (counters of the buffer after the switch)", played, lost)
+	}
+	pcmu, _ := quality.LookupCodec("PCMU")
+	ta := stat(t, r.g, "jb", "delay") + 30
+	p := quality.Defaults()
+	p.Ie, p.Bpl, p.Ppl, p.BurstR = pcmu.Ie, pcmu.BplSilence, 5, 1.425
+	p.Ta, p.T, p.Tr = ta, ta, 2*ta
+	want, err := quality.Rate(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := stat(t, r.g, "jb", "r_factor"); math.Abs(got-want.R) > 1e-6 {
+		t.Errorf("r_factor %.3f, want %.3f (Ta %g ms)", got, want.R, ta)
+	}
+}
