@@ -76,7 +76,14 @@
 // G.113's published figures: defaults give R = 93.2 and MOS 4.41; G.729
 // at no loss R = 82.2; Ie,eff of G.711 at 1, 2 and 5 % random loss
 // (17.92, 30.16, 51.08 without PLC; 3.64, 7.01, 15.78 with); Idd at
-// Ta = 150, 300, 400 ms (0.16, 14.76, 24.07) — go test ./dsp/quality.
-// Rate runs in about 0.9 µs and allocates nothing
-// (go test -bench . -benchmem ./dsp/quality).
+// Ta = 150, 300, 400 ms (0.16, 14.76, 24.07); MOS at R = 50, 60, 80,
+// 93.2 (2.58, 3.10, 4.02, 4.41); LossEstimator recovers Ppl = 3.85 % and
+// BurstR = 3.85 of a Gilbert chain (p = 0.01, q = 0.25) within 0.3 and
+// 0.2, and BurstR = 1 for Bernoulli loss within 0.03 — go test
+// ./dsp/quality. FuzzRate checks that any input is either refused
+// (ErrInput) or rated finite, MOS in [1, 4.5].
+//
+// On the 2-core test machine (go test -bench . -benchmem ./dsp/quality):
+// Rate 0.91 µs, Call.Rate 1.04 µs, LossEstimator.Observe 1.6 ns, all
+// with 0 allocs/op.
 package quality

@@ -55,12 +55,34 @@ func Defaults() Params {
 	}
 }
 
-// Validate reports an error wrapping ErrInput for values the equations
-// cannot take: anything NaN or infinite, Ppl outside 0..100, negative
-// delays, Qdu under 1, Bpl not positive, Ie outside 0..95, BurstR under 1,
-// MT or ST not positive. Values inside these limits but outside G.107's
-// recommended planning ranges (e.g. Ppl over 20 %, Ta over 500 ms) are
-// accepted: the model extrapolates there.
+// planningRanges are G.107 Table 3's permitted ranges for the terminal,
+// noise and echo parameters, which describe equipment rather than
+// measurements (Nfor, mT and sT have none there: ours keep the equations
+// finite).
+var planningRanges = [...]struct {
+	name   string
+	lo, hi float64
+}{
+	{"SLR", 0, 18}, {"RLR", -5, 14}, {"STMR", 10, 20}, {"LSTR", 13, 23}, {"Ds", -3, 3}, {"Dr", -3, 3},
+	{"TELR", 5, 65}, {"WEPL", 5, 110}, {"Qdu", 1, 14}, {"Nc", -80, -40}, {"Nfor", -100, -40},
+	{"Ps", 35, 85}, {"Pr", 35, 85}, {"A", 0, 20}, {"mT", 1, 1000}, {"sT", 0.1, 10},
+}
+
+// planningValues lists p's values in the order of planningRanges.
+func (p *Params) planningValues() [len(planningRanges)]float64 {
+	return [...]float64{p.SLR, p.RLR, p.STMR, p.LSTR, p.Ds, p.Dr, p.TELR, p.WEPL, p.Qdu, p.Nc, p.Nfor,
+		p.Ps, p.Pr, p.A, p.MT, p.ST}
+}
+
+// Validate reports an error wrapping ErrInput for values the model cannot
+// take: anything NaN or infinite; terminal, noise and echo parameters
+// outside G.107 Table 3's permitted ranges (SLR 0..18, RLR −5..14, STMR
+// 10..20, LSTR 13..23, Ds and Dr −3..3, TELR 5..65, WEPL 5..110, qdu
+// 1..14, Nc −80..−40, Ps and Pr 35..85, A 0..20); Ppl outside 0..100,
+// negative delays, Bpl not positive, Ie outside 0..95, BurstR under 1.
+// The measured inputs (Ppl, BurstR, Ta, T, Tr) may exceed Table 3's
+// planning ranges (Ppl 20 %, BurstR 8, Ta 500 ms): the model extrapolates
+// there, as monitoring needs.
 func (p Params) Validate() error {
 	fields := [...]struct {
 		name string
@@ -76,6 +98,11 @@ func (p Params) Validate() error {
 			return fmt.Errorf("%w: %s is %v", ErrInput, f.name, f.v)
 		}
 	}
+	for i, v := range p.planningValues() {
+		if r := planningRanges[i]; v < r.lo || v > r.hi {
+			return fmt.Errorf("%w: %s %g outside G.107's range %g..%g", ErrInput, r.name, v, r.lo, r.hi)
+		}
+	}
 	switch {
 	case p.Ppl < 0 || p.Ppl > 100:
 		return fmt.Errorf("%w: packet loss %g %% outside 0..100", ErrInput, p.Ppl)
@@ -83,14 +110,10 @@ func (p Params) Validate() error {
 		return fmt.Errorf("%w: burst ratio %g under 1", ErrInput, p.BurstR)
 	case p.T < 0 || p.Tr < 0 || p.Ta < 0:
 		return fmt.Errorf("%w: negative delay (T %g, Tr %g, Ta %g ms)", ErrInput, p.T, p.Tr, p.Ta)
-	case p.Qdu < 1:
-		return fmt.Errorf("%w: qdu %g under 1", ErrInput, p.Qdu)
 	case p.Bpl <= 0:
 		return fmt.Errorf("%w: Bpl %g not positive", ErrInput, p.Bpl)
 	case p.Ie < 0 || p.Ie > 95:
 		return fmt.Errorf("%w: Ie %g outside 0..95", ErrInput, p.Ie)
-	case p.MT <= 0 || p.ST <= 0:
-		return fmt.Errorf("%w: delay sensitivity mT %g, sT %g not positive", ErrInput, p.MT, p.ST)
 	}
 	return nil
 }
@@ -125,6 +148,9 @@ func Rate(p Params) (Rating, error) {
 	q.Id = q.Idte + q.Idle + q.Idd
 	q.IeEff = effectiveIe(p.Ie, p.Bpl, p.Ppl, p.BurstR)
 	q.R = q.Ro - q.Is - q.Id - q.IeEff + p.A
+	if math.IsNaN(q.R) || math.IsInf(q.R, 0) { // not reached with validated inputs (FuzzRate)
+		return Rating{}, fmt.Errorf("%w: rating not finite for %+v", ErrInput, p)
+	}
 	q.MOS = MOS(q.R)
 	return q, nil
 }

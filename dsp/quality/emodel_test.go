@@ -169,6 +169,8 @@ func TestBadInput(t *testing.T) {
 		"Ie 96":           func(p *quality.Params) { p.Ie = 96 },
 		"NaN SLR":         func(p *quality.Params) { p.SLR = nan },
 		"mT 0":            func(p *quality.Params) { p.MT = 0 },
+		"SLR 960":         func(p *quality.Params) { p.SLR = 960 },
+		"TELR 0":          func(p *quality.Params) { p.TELR = 0 },
 	} {
 		p := quality.Defaults()
 		mod(&p)

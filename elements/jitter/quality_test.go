@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/voxgraph/voxgraph/dsp/quality"
+	"github.com/voxgraph/voxgraph/elements/jitter"
 	"github.com/voxgraph/voxgraph/graphs"
 	"github.com/voxgraph/voxgraph/pipeline"
 )
@@ -100,5 +101,22 @@ func TestQualityAfterPacketTimeChange(t *testing.T) {
 	}
 	if got := stat(t, r.g, "jb", "r_factor"); math.Abs(got-want.R) > 1e-6 {
 		t.Errorf("r_factor %.3f, want %.3f (Ta %g ms)", got, want.R, ta)
+	}
+}
+
+// BenchmarkQuality is what the r_factor and mos stats cost a Stats call:
+// reading the published counters and one E-model evaluation.
+func BenchmarkQuality(b *testing.B) {
+	r := newRig(b, "jittertest-src name=src ! jitter name=jb ! decode name=dec ! jittertest-sink name=sink")
+	r.src.script = scripted(80, []int{7, 8, 35}, nil, nil)
+	r.src.eos = true
+	r.run(b, 5*time.Second)
+	el, _ := r.g.Element("jb")
+	jb := el.(*jitter.Jitter)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := jb.Quality(); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
