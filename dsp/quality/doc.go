@@ -8,7 +8,7 @@
 //	R = Ro − Is − Id − Ie,eff + A
 //
 // Ro is the basic signal-to-noise ratio (circuit, room and receive noise,
-// eq. 7-2 to 7-7); Is the impairments simultaneous with speech: loudness
+// §7.2); Is the impairments simultaneous with speech: loudness
 // (Iolr), non-optimum sidetone (Ist) and quantizing distortion (Iq); Id the
 // delay impairments: talker echo (Idte, with the STMR < 9 dB and > 20 dB
 // corrections), listener echo (Idle) and absolute delay (Idd, zero up to

@@ -155,7 +155,7 @@ func Rate(p Params) (Rating, error) {
 	return q, nil
 }
 
-// noise is the total noise power No (dBm0p, G.107 eq. 7-3 to 7-7): circuit
+// noise is the total noise power No (dBm0p, G.107 §7.2): circuit
 // noise, room noise at both ends and the receive noise floor, summed.
 func noise(p Params) float64 {
 	olr := p.SLR + p.RLR
@@ -166,18 +166,18 @@ func noise(p Params) float64 {
 	return 10 * math.Log10(math.Pow(10, p.Nc/10)+math.Pow(10, nos/10)+math.Pow(10, nor/10)+math.Pow(10, nfo/10))
 }
 
-// loudness is Iolr (eq. 7-9, 7-10): too quiet a connection.
+// loudness is Iolr (G.107 §7.3): too quiet a connection.
 func loudness(p Params, no float64) float64 {
 	x := (p.SLR + p.RLR + 0.2*(64+no-p.RLR)) / 8
 	return 20 * (math.Pow(1+math.Pow(x, 8), 1.0/8) - x)
 }
 
-// stmro is the weighted sidetone plus echo rating STMRo (eq. 7-12).
+// stmro is the weighted sidetone plus echo rating STMRo (G.107 §7.3).
 func stmro(p Params) float64 {
 	return -10 * math.Log10(math.Pow(10, -p.STMR/10)+math.Exp(-p.T/4)*math.Pow(10, -p.TELR/10))
 }
 
-// sidetone is Ist (eq. 7-11): non-optimum sidetone.
+// sidetone is Ist (G.107 §7.3): non-optimum sidetone.
 func sidetone(p Params) float64 {
 	s := stmro(p)
 	return 12*math.Pow(1+math.Pow((s-13)/6, 8), 1.0/8) -
@@ -185,7 +185,7 @@ func sidetone(p Params) float64 {
 		13*math.Pow(1+math.Pow((s-3)/33, 13), 1.0/13) + 29
 }
 
-// quantization is Iq (eq. 7-13 to 7-17): quantizing distortion.
+// quantization is Iq (G.107 §7.3): quantizing distortion.
 func quantization(p Params, ro float64) float64 {
 	q := 37 - 15*math.Log10(p.Qdu)
 	g := 1.07 + 0.258*q + 0.0602*q*q
@@ -194,7 +194,7 @@ func quantization(p Params, ro float64) float64 {
 	return 15 * math.Log10(1+math.Pow(10, y)+math.Pow(10, z))
 }
 
-// talkerEcho is Idte (eq. 7-19 to 7-23), with the corrections for a low
+// talkerEcho is Idte (G.107 §7.4), with the corrections for a low
 // sidetone masking rating (STMR < 9 dB: TERVs) and a high one (STMR > 20
 // dB: Idtes).
 func talkerEcho(p Params, no, ist float64) float64 {
@@ -212,14 +212,14 @@ func talkerEcho(p Params, no, ist float64) float64 {
 	return idte
 }
 
-// listenerEcho is Idle (eq. 7-25, 7-26).
+// listenerEcho is Idle (G.107 §7.4).
 func listenerEcho(p Params, ro float64) float64 {
 	rle := 10.5 * (p.WEPL + 7) * math.Pow(p.Tr+1, -0.25)
 	d := ro - rle
 	return d/2 + math.Sqrt(d*d/4+169)
 }
 
-// AbsoluteDelay is Idd (G.107 eq. 7-27, 7-28), the impairment of a
+// AbsoluteDelay is Idd (G.107 §7.4), the impairment of a
 // mouth-to-ear delay of ta ms even with perfect echo control: 0 up to mT
 // ms, then rising with log2(ta/mT). G.107's defaults are mT = 100, sT = 1.
 func AbsoluteDelay(ta, mT, sT float64) float64 {
@@ -231,7 +231,7 @@ func AbsoluteDelay(ta, mT, sT float64) float64 {
 	return 25 * (math.Pow(1+math.Pow(x, e), 1/e) - 3*math.Pow(1+math.Pow(x/3, e), 1/e) + 2)
 }
 
-// EffectiveIe is Ie,eff (G.107 eq. 7-29): the codec's impairment ie raised
+// EffectiveIe is Ie,eff (G.107 §7.5): the codec's impairment ie raised
 // towards 95 by a packet loss of ppl percent, less for a codec robust to
 // loss (high bpl) and more for bursty loss (burstR > 1):
 //

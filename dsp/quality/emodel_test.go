@@ -34,7 +34,7 @@ func TestDefaults(t *testing.T) {
 	near(t, "Ie,eff", r.IeEff, 0, 0)
 }
 
-// TestAbsoluteDelay checks Idd (G.107 eq. 7-28) against values worked by
+// TestAbsoluteDelay checks Idd (G.107 §7.4) against values worked by
 // hand: X = log2(Ta/100); Ta = 150: X = 0.585, 25·(1.00656 − 3.00003 + 2);
 // Ta = 300: X = 1.585, 25·(1.60075 − 3.01075 + 2); Ta = 400: X = 2,
 // 25·(65^⅙ − 3·1.0878^⅙ + 2).
@@ -64,7 +64,7 @@ func TestAbsoluteDelay(t *testing.T) {
 	}
 }
 
-// TestEffectiveIe checks Ie,eff (G.107 eq. 7-29) for the G.113 codec
+// TestEffectiveIe checks Ie,eff (G.107 §7.5) for the G.113 codec
 // values: G.711 with random loss of 1, 2 and 5 %, without PLC (Bpl 4.3)
 // and with it (Bpl 25.1), bursty loss, and G.729 at no loss.
 func TestEffectiveIe(t *testing.T) {

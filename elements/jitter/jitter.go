@@ -78,7 +78,9 @@ func init() {
 			"Duplicates, late packets and packets beyond the ring are dropped and counted; a new SSRC or a sequence or " +
 			"timestamp jump restarts the stream. Frames from the network carry Arrival (pipeline.Now); if the first frame " +
 			"has none, the buffer runs on the graph's media clock instead (offline graphs). At end-of-stream the " +
-			"buffered frames are played out at once.",
+			"buffered frames are played out at once. Stats `r_factor` and `mos` rate what it played with the ITU-T G.107 E-model " +
+			"(dsp/quality): the packets lost among those due and their burst ratio, the playout delay plus packet time, codec " +
+			"look-ahead and `network-delay`, and the codec's G.113 impairment with or without PLC (`plc`).",
 		Inputs:  []pipeline.PortInfo{{Name: "in", Caps: pipeline.EncodedCaps, Doc: "encoded frames with RTP headers, one stream"}},
 		Outputs: []pipeline.PortInfo{{Name: "out", Doc: "the same format, in sequence, one frame per tick"}},
 		New:     func() pipeline.Element { return &Jitter{} },
