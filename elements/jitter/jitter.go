@@ -14,6 +14,7 @@ import (
 	"github.com/pion/rtp"
 
 	jb "github.com/voxgraph/voxgraph/dsp/jitter"
+	"github.com/voxgraph/voxgraph/dsp/quality"
 	"github.com/voxgraph/voxgraph/pipeline"
 )
 
@@ -29,6 +30,8 @@ type Jitter struct {
 	Max      time.Duration `prop:"max" default:"200ms" doc:"largest playout delay; also how long an underrun is concealed and how far behind schedule a packet may still play"`
 	Target   time.Duration `prop:"target" default:"40ms" doc:"playout delay to start with, until jitter is measured"`
 	Capacity int           `prop:"capacity" default:"0" doc:"ring slots, a power of two; 0 sizes the ring from max"`
+	PLC      bool          `prop:"plc" default:"false" doc:"call quality (r_factor, mos): the decoder conceals lost frames with PLC rather than silence"`
+	Network  time.Duration `prop:"network-delay" default:"0s" doc:"call quality (r_factor, mos): one-way network delay to add to the mouth-to-ear delay, which the buffer cannot measure"`
 
 	buf    *jb.Buffer[*pipeline.Frame]
 	format pipeline.Format
@@ -52,6 +55,14 @@ type Jitter struct {
 
 	lastStats [nStats]uint64
 	pub       [nStats]atomic.Uint64 // read by Stats from other goroutines
+
+	// Call quality (dsp/quality): losses followed as runs in play order.
+	codec                 quality.Codec
+	loss                  quality.LossEstimator
+	seenLost, seenPlayed  uint64        // buffer counters already fed to loss
+	lastQ                 [3]uint64     // loss's counts last published
+	qRecv, qLost, qBursts atomic.Uint64 // loss's counts, for Stats
+	qPTime                atomic.Int64  // packet time played
 }
 
 func init() {
@@ -67,7 +78,9 @@ func init() {
 			"Duplicates, late packets and packets beyond the ring are dropped and counted; a new SSRC or a sequence or " +
 			"timestamp jump restarts the stream. Frames from the network carry Arrival (pipeline.Now); if the first frame " +
 			"has none, the buffer runs on the graph's media clock instead (offline graphs). At end-of-stream the " +
-			"buffered frames are played out at once.",
+			"buffered frames are played out at once. Stats `r_factor` and `mos` rate what it played with the ITU-T G.107 E-model " +
+			"(dsp/quality): the packets lost among those due and their burst ratio, the playout delay plus packet time, codec " +
+			"look-ahead and `network-delay`, and the codec's G.113 impairment with or without PLC (`plc`).",
 		Inputs:  []pipeline.PortInfo{{Name: "in", Caps: pipeline.EncodedCaps, Doc: "encoded frames with RTP headers, one stream"}},
 		Outputs: []pipeline.PortInfo{{Name: "out", Doc: "the same format, in sequence, one frame per tick"}},
 		New:     func() pipeline.Element { return &Jitter{} },
@@ -95,8 +108,32 @@ func (e *Jitter) Negotiate(n *pipeline.Negotiation) error {
 	e.frame, e.tick, e.credit = ptime, n.PTime, 0
 	e.last, e.candidate, e.seen = lastPacket{}, 0, 0
 	e.log = n.Logger
+	if err := e.negotiateQuality(in.Codec); err != nil {
+		return err
+	}
 	e.publish()
 	n.SetAllOut(in)
+	return nil
+}
+
+// negotiateQuality checks the quality properties and picks the codec's
+// E-model values (an unknown codec is rated as G.711).
+func (e *Jitter) negotiateQuality(codec string) error {
+	if e.Network < 0 {
+		return fmt.Errorf("network-delay %s is negative", e.Network)
+	}
+	c, ok := quality.LookupCodec(codec)
+	if !ok {
+		c, _ = quality.LookupCodec("PCMU")
+		c.Name = codec
+	}
+	e.codec = c
+	e.loss.Reset()
+	e.seenLost, e.seenPlayed, e.lastQ = 0, 0, [3]uint64{}
+	e.qRecv.Store(0)
+	e.qLost.Store(0)
+	e.qBursts.Store(0)
+	e.qPTime.Store(int64(e.frame))
 	return nil
 }
 
@@ -146,6 +183,7 @@ func (e *Jitter) learn(f *pipeline.Frame, out *pipeline.Output) {
 	if err != nil {
 		return
 	}
+	e.observeLoss(e.buf.Stats()) // before the drain below counts the moved packets as played
 	for {
 		old, st := e.buf.Drain()
 		if st == jb.StatusWaiting {
@@ -162,6 +200,8 @@ func (e *Jitter) learn(f *pipeline.Frame, out *pipeline.Output) {
 		}
 	}
 	e.dropFlushed(out)
+	e.seenLost, e.seenPlayed = 0, 0 // the new buffer counts from zero
+	e.qPTime.Store(int64(d))
 	if e.log != nil {
 		e.log.Info("jitter buffer follows the sender's packet time", "ptime", d, "graph_ptime", e.tick)
 	}
@@ -332,9 +372,31 @@ var statInfo = [nStats]struct{ name, unit string }{
 	sJitter:    {"jitter", "ms"},
 }
 
+// observeLoss feeds the packets lost and played since the last call to
+// the loss estimator, as a lost run then a received run: losses are
+// settled when the buffer reaches their place (or, for a dry spell, when
+// the next packet comes), before the packets after them play. Sequence
+// numbers passed over unplayed (skipped) count as lost.
+func (e *Jitter) observeLoss(s jb.Stats) {
+	lost := s.Lost + s.Skipped
+	if lost < e.seenLost || s.Played < e.seenPlayed { // counters restarted
+		e.seenLost, e.seenPlayed = 0, 0
+	}
+	e.loss.Lost(lost - e.seenLost)
+	e.loss.Received(s.Played - e.seenPlayed)
+	e.seenLost, e.seenPlayed = lost, s.Played
+}
+
 // publish copies the buffer's counters that changed to the atomics.
 func (e *Jitter) publish() {
 	s := e.buf.Stats()
+	e.observeLoss(s)
+	if r, l, b := e.loss.Counts(); [3]uint64{r, l, b} != e.lastQ {
+		e.lastQ = [3]uint64{r, l, b}
+		e.qRecv.Store(r)
+		e.qLost.Store(l)
+		e.qBursts.Store(b)
+	}
 	v := [nStats]uint64{
 		sReceived: s.Received, sPlayed: s.Played, sLost: s.Lost, sConcealed: s.Concealed, sUnderrun: s.Underrun,
 		sLate: s.Late, sDuplicate: s.Duplicate, sReordered: s.Reordered, sOverflow: s.Overflow, sTooEarly: s.TooEarly,
@@ -349,10 +411,11 @@ func (e *Jitter) publish() {
 	}
 }
 
-// Stats reports the buffer's counters, its delay, target and jitter, and
-// how often it followed a change of the sender's packet time.
+// Stats reports the buffer's counters, its delay, target and jitter, how
+// often it followed a change of the sender's packet time, and the call
+// quality of what it played (see Quality).
 func (e *Jitter) Stats() []pipeline.Stat {
-	out := make([]pipeline.Stat, nStats, nStats+1)
+	out := make([]pipeline.Stat, nStats, nStats+3)
 	for i := range out {
 		v := float64(e.pub[i].Load())
 		if statInfo[i].unit == "ms" {
@@ -360,7 +423,27 @@ func (e *Jitter) Stats() []pipeline.Stat {
 		}
 		out[i] = pipeline.Stat{Name: statInfo[i].name, Value: v, Unit: statInfo[i].unit}
 	}
-	return append(out, pipeline.Stat{Name: "ptime_changes", Value: float64(e.retimed.Load())})
+	out = append(out, pipeline.Stat{Name: "ptime_changes", Value: float64(e.retimed.Load())})
+	q, err := e.Quality()
+	if err != nil { // not reachable with validated properties; reported as 0
+		q = quality.Rating{}
+	}
+	return append(out, pipeline.Stat{Name: "r_factor", Value: q.R}, pipeline.Stat{Name: "mos", Value: q.MOS})
+}
+
+// Quality rates the call as heard after this buffer with the E-model
+// (dsp/quality): the packets lost or skipped among those due to play and
+// their burst ratio, and a mouth-to-ear delay of the buffer's playout
+// delay, the packet time, the codec's look-ahead and the network-delay
+// property; the codec's Ie and Bpl (with or without PLC, per the plc
+// property) from the format's codec. Safe to call from any goroutine.
+func (e *Jitter) Quality() (quality.Rating, error) {
+	r, l, b := e.qRecv.Load(), e.qLost.Load(), e.qBursts.Load()
+	ptime := time.Duration(e.qPTime.Load())
+	c := quality.Call{Codec: e.codec, PLC: e.PLC, PTime: ptime, Network: e.Network,
+		Buffer:      time.Duration(e.pub[sDelay].Load()),
+		LossPercent: quality.LossPercent(l, r+l), BurstR: quality.BurstRatio(r, l, b)}
+	return c.Rate() // Buffer 0 (min=0, empty): Call counts one packet time
 }
 
 func (e *Jitter) String() string {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/pion/rtcp"
 	"github.com/pion/srtp/v3"
+	"github.com/voxgraph/voxgraph/dsp/quality"
 	"github.com/voxgraph/voxgraph/pipeline"
 )
 
@@ -34,6 +35,7 @@ type RTCP struct {
 	Receiver string        `prop:"receiver" default:"" doc:"name of this session's rtp-src or srtp-src (for reception report blocks)"`
 	Interval time.Duration `prop:"interval" default:"5s" doc:"report interval (RFC 3550 recommends 5 s)"`
 	CNAME    string        `prop:"cname" default:"voxgraph" doc:"canonical name sent in SDES"`
+	PeerPLC  bool          `prop:"peer-plc" default:"true" doc:"call quality (r_factor, mos): assume the peer conceals lost packets (G.113's Bpl with PLC) rather than playing silence"`
 	Security
 
 	keys     *Keys
@@ -50,6 +52,8 @@ type RTCP struct {
 	enc      []byte
 	byeSent  bool
 	listenAP netip.AddrPort
+	codec    quality.Codec // of the stream we send, for the peer's view of quality
+	ptime    time.Duration
 
 	mu        sync.Mutex
 	lsr       map[uint32]lastSR // SRs from the peer, by their SSRC
@@ -75,6 +79,13 @@ type Summary struct {
 	LocalCumulativeLost  int32
 	LocalJitter          time.Duration
 	PeerReports          uint64
+	// RFactor and MOS rate our stream as the peer hears it (E-model, ITU-T
+	// G.107, dsp/quality), from its last report: the loss fraction it
+	// reports (as random loss: a report block carries no loss pattern),
+	// a mouth-to-ear delay of RTT/2 + a jitter buffer of 3·jitter + ptime +
+	// ptime + the codec's look-ahead, and our codec. 0 until a report.
+	RFactor float64
+	MOS     float64
 }
 
 func init() {
@@ -83,7 +94,8 @@ func init() {
 		Summary: "RTCP sender/receiver reports: loss, jitter, round-trip time",
 		Doc: "Runs RTCP for the session formed by the rtp-sink named by `sender` and the rtp-src named by `receiver` (either may be omitted). " +
 			"Sends SR or RR with SDES every `interval`, reads the peer's reports, and exposes round-trip time, the loss and jitter the peer reports " +
-			"and the loss and jitter measured locally (RFC 3550 A.3, A.8) in its stats. With `key` it uses SRTCP. Sends BYE when the session's streams end.",
+			"and the loss and jitter measured locally (RFC 3550 A.3, A.8) in its stats, with `r_factor` and `mos`: the ITU-T G.107 E-model rating " +
+			"of our stream as the peer hears it (its reported loss and jitter, RTT/2, our codec). With `key` it uses SRTCP. Sends BYE when the session's streams end.",
 		New: func() pipeline.Element { return &RTCP{} },
 	})
 }
@@ -117,6 +129,25 @@ func (r *RTCP) Negotiate(n *pipeline.Negotiation) error {
 	return nil
 }
 
+// setCodec picks the E-model values of the stream the peer reports on:
+// the one our rtp-sink sends, else (no sink) the one we receive; an
+// unknown codec is rated as G.711.
+func (r *RTCP) setCodec() {
+	name, ptime := "PCMU", 20*time.Millisecond
+	switch {
+	case r.sink != nil:
+		name, ptime = r.sink.codec, r.sink.ptime
+	case r.src != nil:
+		name, ptime = r.src.format.Codec, r.src.format.PTime
+	}
+	c, ok := quality.LookupCodec(name)
+	if !ok {
+		c, _ = quality.LookupCodec("PCMU")
+		c.Name = name
+	}
+	r.codec, r.ptime = c, ptime
+}
+
 // Start finds the session's elements, opens the socket and starts reading.
 func (r *RTCP) Start(_ context.Context, in *pipeline.Injector) error {
 	var err error
@@ -130,6 +161,7 @@ func (r *RTCP) Start(_ context.Context, in *pipeline.Injector) error {
 			return err
 		}
 	}
+	r.setCodec()
 	if r.srtpCtx, err = r.keys.context(); err != nil {
 		return err
 	}
@@ -324,6 +356,18 @@ func (r *RTCP) handle(pkts []rtcp.Packet, at time.Duration) {
 				r.summary.RTT = time.Duration(rtt) * time.Second / 65536
 			}
 		}
+		r.rateLocked()
+	}
+}
+
+// rateLocked updates the peer's view of our stream's quality from the
+// summary (r.mu held).
+func (r *RTCP) rateLocked() {
+	s := &r.summary
+	call := quality.Call{Codec: r.codec, PLC: r.PeerPLC, PTime: r.ptime, RTT: s.RTT, Jitter: s.RemoteJitter,
+		LossPercent: 100 * s.RemoteFractionLost}
+	if q, err := call.Rate(); err == nil {
+		s.RFactor, s.MOS = q.R, q.MOS
 	}
 }
 
@@ -346,6 +390,8 @@ func (r *RTCP) Stats() []pipeline.Stat {
 		{Name: "local_loss", Value: 100 * s.LocalFractionLost, Unit: "%"},
 		{Name: "local_lost", Value: float64(s.LocalCumulativeLost)},
 		{Name: "local_jitter", Value: ms(s.LocalJitter), Unit: "ms"},
+		{Name: "r_factor", Value: s.RFactor},
+		{Name: "mos", Value: s.MOS},
 		{Name: "sr_sent", Value: float64(r.sentSR.Load())},
 		{Name: "rr_sent", Value: float64(r.sentRR.Load())},
 		{Name: "received", Value: float64(r.received.Load())},

@@ -61,9 +61,13 @@ func TestRTCPSessions(t *testing.T) {
 		if rep.LocalJitter > 20*time.Millisecond {
 			t.Errorf("%s: local jitter %v implausibly high on loopback", side, rep.LocalJitter)
 		}
+		// No loss, loopback delay, 20 ms G.711: Ta ≈ 40 ms, near G.107's 93.2.
+		if rep.RFactor < 91 || rep.RFactor > 93.21 || rep.MOS < 4.35 || stat(g, "ctl", "r_factor") != rep.RFactor {
+			t.Errorf("%s: r_factor %.2f mos %.2f (stat %v), want about 92 and 4.4 on loopback", side, rep.RFactor, rep.MOS, stat(g, "ctl", "r_factor"))
+		}
 		if sr < 3 {
 			t.Errorf("%s: %v sender reports sent", side, sr)
 		}
-		t.Logf("%s: rtt=%v local jitter=%v peer reports=%d", side, rep.RTT, rep.LocalJitter, rep.PeerReports)
+		t.Logf("%s: rtt=%v local jitter=%v peer reports=%d r_factor=%.2f", side, rep.RTT, rep.LocalJitter, rep.PeerReports, rep.RFactor)
 	}
 }

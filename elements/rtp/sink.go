@@ -44,6 +44,7 @@ type Sink struct {
 	srtpCtx   *srtp.Context
 	via       *Src
 	clockRate int
+	codec     string // encoding name of the input, for rtcp's quality estimate
 	keys      *Keys
 	log       *slog.Logger
 	ptime     time.Duration
@@ -141,6 +142,7 @@ func (s *Sink) Negotiate(n *pipeline.Negotiation) error {
 	s.ptime = n.PTime
 	s.log = n.Logger
 	s.clockRate = n.In[0].Rate
+	s.codec = n.In[0].Codec
 	k, err := s.Security.keys(s.requireKey, "rtp-sink")
 	s.keys = k
 	return err
