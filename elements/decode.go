@@ -8,12 +8,16 @@ import (
 
 	"github.com/voxgraph/voxgraph/codecs"
 	"github.com/voxgraph/voxgraph/dsp/pcmq"
+	"github.com/voxgraph/voxgraph/dsp/plc"
 	"github.com/voxgraph/voxgraph/pipeline"
 )
 
 // Decode turns encoded frames back into PCM with the codec named by the
-// negotiated input format. Frames the jitter buffer marks missing become
-// silence (flagged concealed); undecodable payloads are counted and dropped.
+// negotiated input format. Frames the jitter buffer marks missing are
+// concealed (flagged concealed): by packet loss concealment (dsp/plc:
+// pitch-period repetition fading to silence over 60 ms, faded back into
+// the next good frame) when plc is on and the stream is mono, by silence
+// otherwise. Undecodable payloads are counted and dropped.
 //
 // Output frames are one graph period long. Packets of another length (a
 // peer sending 30 ms packets to a 20 ms graph; the jitter buffer plays them
@@ -21,15 +25,17 @@ import (
 // tick, the rest on the next. Packets of the graph's length pass straight
 // through.
 type Decode struct {
-	Rate int `prop:"rate" default:"0" doc:"output sample rate in Hz (8000, 16000, 32000 or 48000); 0 keeps the codec's rate"`
+	Rate int  `prop:"rate" default:"0" doc:"output sample rate in Hz (8000, 16000, 32000 or 48000); 0 keeps the codec's rate"`
+	PLC  bool `prop:"plc" default:"true" doc:"conceal lost frames by repeating the last pitch periods, fading out over 60 ms (ITU-T G.711 Appendix I style; mono streams); false: silence"`
 
 	dec       codecs.Decoder
 	conv      *converter // codec rate → Rate; nil when they agree
 	codecRate int
 	out       pipeline.Format
 	pt        uint8
-	frameLen  int         // samples × channels of one output frame
-	fifo      *pcmq.Queue // reframing: decoded samples not yet emitted
+	frameLen  int            // samples × channels of one output frame
+	fifo      *pcmq.Queue    // reframing: decoded samples not yet emitted
+	plc       *plc.Concealer // at the codec's rate; nil: lost frames become silence
 	emittedAt time.Duration
 	emitted   bool // a reframed frame went out at emittedAt
 	concealed atomic.Uint64
@@ -42,8 +48,9 @@ func init() {
 	pipeline.Register(pipeline.ElementInfo{
 		Name:    "decode",
 		Summary: "decodes encoded frames to PCM",
-		Doc: "Decodes each payload with the codec of the incoming format. A frame flagged missing (lost) becomes silence " +
-			"flagged concealed; a payload that fails to decode or has an unexpected payload type is dropped and counted. " +
+		Doc: "Decodes each payload with the codec of the incoming format. A frame flagged missing (lost) is concealed and flagged " +
+			"concealed: with plc (the default) by repeating the last pitch periods of the signal, fading to silence over 60 ms and " +
+			"cross-faded into the next good frame (ITU-T G.711 Appendix I style, dsp/plc; mono streams only), otherwise by silence; a payload that fails to decode or has an unexpected payload type is dropped and counted. " +
 			"Packets longer or shorter than the graph period (a peer's 30 ms packets) are reframed to one period per tick. " +
 			"With rate set, the PCM is resampled to it (medium quality).",
 		Inputs:  []pipeline.PortInfo{{Name: "in", Caps: pipeline.EncodedCaps, Doc: "encoded frames"}},
@@ -77,6 +84,11 @@ func (e *Decode) Negotiate(n *pipeline.Negotiation) error {
 		return fmt.Errorf("%s decodes to %d Hz, rate %d: %w", c.Name, c.SampleRate, e.Rate, err)
 	}
 	e.codecRate = c.SampleRate
+	e.plc = nil
+	if e.PLC && c.Channels == 1 {
+		// Rates plc cannot handle (an odd L16 rate) keep silence.
+		e.plc, _ = plc.New(c.SampleRate)
+	}
 	e.out = pipeline.PCM(rate, c.Channels, in.PTime)
 	e.frameLen = e.out.Samples() * e.out.Channels
 	// Room for the longest packet (200 ms) and a frame besides.
@@ -151,7 +163,11 @@ func (e *Decode) Process(_ int, f *pipeline.Frame, out *pipeline.Output) error {
 		if e.conv != nil {
 			n = n * e.codecRate / e.out.Rate
 		}
-		clear(f.SetPCMLen(n))
+		if pcm := f.SetPCMLen(n); e.plc != nil {
+			e.plc.Conceal(pcm)
+		} else {
+			clear(pcm)
+		}
 		f.Payload = f.Payload[:0]
 		f.Format = e.out
 		f.Flags = (f.Flags &^ pipeline.FlagMissing) | pipeline.FlagConcealed
@@ -172,6 +188,9 @@ func (e *Decode) Process(_ int, f *pipeline.Frame, out *pipeline.Output) error {
 		return nil
 	}
 	f.PCM = pcm[:n]
+	if e.plc != nil {
+		e.plc.Good(f.PCM) // history; fades out of a concealment
+	}
 	f.Payload = f.Payload[:0]
 	f.Format = e.out
 	e.convertEmit(f, out)
