@@ -278,32 +278,46 @@ func TestCodecRateConversion(t *testing.T) {
 	}
 }
 
+// TestDecodeConcealsMissingFrames: every third frame of a 400 Hz tone is
+// lost. With plc=false it becomes silence; with plc (the default) it
+// continues the tone at full level for the first 10 ms. Either way it is
+// flagged concealed, counted, and keeps its length.
 func TestDecodeConcealsMissingFrames(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "o.wav")
-	g := graphtest.Run(t, "tone freqs=400 duration=300ms ! encode ! test-lose n=3 ! decode name=d ! wav-sink path="+graphs.Quote(path))
-	var concealed float64
-	for _, x := range g.Stats()[3].Extra {
-		if x.Name == "concealed" {
-			concealed = x.Value
+	for _, usePLC := range []bool{false, true} {
+		path := filepath.Join(t.TempDir(), "o.wav")
+		line := "tone freqs=400 duration=300ms ! encode ! test-lose n=3 ! decode name=d"
+		if !usePLC {
+			line += " plc=false"
 		}
-	}
-	if concealed != 5 {
-		t.Fatalf("concealed = %v frames, want 5 of 15", concealed)
-	}
-	_, _, pcm := graphtest.ReadWav(t, path)
-	if len(pcm) != 2400 {
-		t.Fatalf("output has %d samples, want 2400 (concealed frames keep their length)", len(pcm))
-	}
-	for frame := 0; frame < 15; frame++ {
-		seg := pcm[frame*160 : (frame+1)*160]
-		silent := true
-		for _, x := range seg {
-			if x != 0 {
-				silent = false
+		g := graphtest.Run(t, line+" ! wav-sink path="+graphs.Quote(path))
+		if concealed, _ := graphtest.Stat(g, "d", "concealed"); concealed != 5 {
+			t.Fatalf("plc=%v: concealed = %v frames, want 5 of 15", usePLC, concealed)
+		}
+		_, _, pcm := graphtest.ReadWav(t, path)
+		if len(pcm) != 2400 {
+			t.Fatalf("plc=%v: output has %d samples, want 2400 (concealed frames keep their length)", usePLC, len(pcm))
+		}
+		for frame := 0; frame < 15; frame++ {
+			seg := pcm[frame*160 : (frame+1)*160]
+			var energy float64
+			for _, x := range seg[:80] {
+				energy += float64(x) * float64(x)
 			}
-		}
-		if lost := (frame+1)%3 == 0; lost != silent {
-			t.Fatalf("frame %d: lost=%v but silent=%v", frame, lost, silent)
+			prev := 0.0
+			if frame > 0 {
+				for _, x := range pcm[frame*160-80 : frame*160] {
+					prev += float64(x) * float64(x)
+				}
+			}
+			lost := (frame+1)%3 == 0
+			switch {
+			case !lost && energy == 0:
+				t.Fatalf("plc=%v: frame %d was received but is silent", usePLC, frame)
+			case lost && !usePLC && energy != 0:
+				t.Fatalf("plc=false: lost frame %d is not silent", frame)
+			case lost && usePLC && math.Abs(10*math.Log10(energy/prev)) > 1:
+				t.Fatalf("plc: lost frame %d starts %.1f dB from the frame before, want within 1 dB", frame, 10*math.Log10(energy/prev))
+			}
 		}
 	}
 }

@@ -238,7 +238,7 @@ func TestDecodeGetsEveryPacketOnceInOrder(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			const n = 80
-			r := newRig(t, "jittertest-src name=src ! jitter name=jb ! decode name=dec ! jittertest-sink name=sink")
+			r := newRig(t, "jittertest-src name=src ! jitter name=jb ! decode name=dec plc=false ! jittertest-sink name=sink")
 			r.src.script = scripted(n, tc.lost, tc.dup, tc.late)
 			r.src.eos = true
 			r.run(t, 5*time.Second)

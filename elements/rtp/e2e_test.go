@@ -54,7 +54,8 @@ func silent(frame []int16) bool {
 }
 
 // impairedRun sends 4 s of speech through srtp-sink → impairment proxy →
-// srtp-src → jitter → decode → wav-sink and returns what it needs to check.
+// srtp-src → jitter → decode → wav-sink and returns what it needs to check
+// (decode plc=false: lost frames are silence, all others bit-exact).
 func impairedRun(t *testing.T, rxKey, txKey, timeout string) (in, out []int16, log []udpimpair.Event, stats func(elem, name string) float64) {
 	t.Helper()
 	dir := t.TempDir()
@@ -65,7 +66,7 @@ func impairedRun(t *testing.T, rxKey, txKey, timeout string) (in, out []int16, l
 	w.Close()
 
 	rg, addr, done := receiver(t, "srtp-src name=rx listen=127.0.0.1:0 timeout="+timeout+" key="+graphs.Quote(rxKey)+
-		" ! jitter name=jb min=20ms max=200ms target=60ms ! decode name=dec ! wav-sink path="+graphs.Quote(outPath))
+		" ! jitter name=jb min=20ms max=200ms target=60ms ! decode name=dec plc=false ! wav-sink path="+graphs.Quote(outPath))
 	proxy, err := udpimpair.New("127.0.0.1:0", addr.String(), udpimpair.Config{
 		Seed: 20261123, Loss: 0.05, Jitter: 30 * time.Millisecond, Reorder: 0.03,
 	})
