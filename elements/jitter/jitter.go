@@ -30,7 +30,7 @@ type Jitter struct {
 	Max      time.Duration `prop:"max" default:"200ms" doc:"largest playout delay; also how long an underrun is concealed and how far behind schedule a packet may still play"`
 	Target   time.Duration `prop:"target" default:"40ms" doc:"playout delay to start with, until jitter is measured"`
 	Capacity int           `prop:"capacity" default:"0" doc:"ring slots, a power of two; 0 sizes the ring from max"`
-	PLC      bool          `prop:"plc" default:"false" doc:"call quality (r_factor, mos): the decoder conceals lost frames with PLC rather than silence"`
+	PLC      bool          `prop:"plc" default:"true" doc:"call quality (r_factor, mos): the decoder conceals lost frames (decode plc=true, its default); false rates them as silence"`
 	Network  time.Duration `prop:"network-delay" default:"0s" doc:"call quality (r_factor, mos): one-way network delay to add to the mouth-to-ear delay, which the buffer cannot measure"`
 
 	buf    *jb.Buffer[*pipeline.Frame]

@@ -28,9 +28,9 @@ func TestQualityStats(t *testing.T) {
 		approxR     float64 // worked by hand from G.107's equations
 	}{
 		{"no loss", "", nil, 0, 1, 60, 91.54},
-		{"loss, silence", "", lost, 6.25, 1.5625, 60, 20.0},
-		{"loss, PLC", "plc=true", lost, 6.25, 1.5625, 60, 71.14},
-		{"loss, PLC, 200 ms network", "plc=true network-delay=200ms", lost, 6.25, 1.5625, 260, 57.42},
+		{"loss, silence", "plc=false", lost, 6.25, 1.5625, 60, 20.0},
+		{"loss, PLC", "", lost, 6.25, 1.5625, 60, 71.14},
+		{"loss, PLC, 200 ms network", "network-delay=200ms", lost, 6.25, 1.5625, 260, 57.42},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := newRig(t, "jittertest-src name=src ! jitter name=jb "+tc.props+" ! decode name=dec ! jittertest-sink name=sink")
@@ -40,7 +40,7 @@ func TestQualityStats(t *testing.T) {
 
 			pcmu, _ := quality.LookupCodec("PCMU")
 			p := quality.Defaults()
-			p.Ie, p.Bpl, p.Ppl, p.BurstR = pcmu.Ie, pcmu.Bpl(strings.Contains(tc.props, "plc=true")), tc.ppl, tc.burstR
+			p.Ie, p.Bpl, p.Ppl, p.BurstR = pcmu.Ie, pcmu.Bpl(!strings.Contains(tc.props, "plc=false")), tc.ppl, tc.burstR
 			p.Ta, p.T, p.Tr = tc.ta, tc.ta, 2*tc.ta
 			want, err := quality.Rate(p)
 			if err != nil {
@@ -93,7 +93,7 @@ func TestQualityAfterPacketTimeChange(t *testing.T) {
 	pcmu, _ := quality.LookupCodec("PCMU")
 	ta := stat(t, r.g, "jb", "delay") + 30
 	p := quality.Defaults()
-	p.Ie, p.Bpl, p.Ppl, p.BurstR = pcmu.Ie, pcmu.BplSilence, 5, 1.425
+	p.Ie, p.Bpl, p.Ppl, p.BurstR = pcmu.Ie, pcmu.Bpl(true), 5, 1.425 // plc defaults to true, as decode's
 	p.Ta, p.T, p.Tr = ta, ta, 2*ta
 	want, err := quality.Rate(p)
 	if err != nil {

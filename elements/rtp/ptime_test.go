@@ -32,7 +32,7 @@ func TestForeignPacketTime(t *testing.T) {
 			}
 			w.Write(src)
 			w.Close()
-			rg, addr, done := receiver(t, "rtp-src name=rx listen=127.0.0.1:0 timeout=400ms ! jitter name=jb ! decode name=dec ! wav-sink path="+graphs.Quote(out))
+			rg, addr, done := receiver(t, "rtp-src name=rx listen=127.0.0.1:0 timeout=400ms ! jitter name=jb ! decode name=dec plc=false ! wav-sink path="+graphs.Quote(out))
 			spec, err := graphs.ParseLine(fmt.Sprintf("wav-src path=%s realtime=true ! encode codec=PCMU ! rtp-sink remote=%s", graphs.Quote(in), addr))
 			if err != nil {
 				t.Fatal(err)
