@@ -29,6 +29,7 @@ type Src struct {
 	Codec   string        `prop:"codec" default:"PCMU" doc:"codec carried, which fixes the output format (clock rate, default payload type)"`
 	PT      int           `prop:"pt" default:"-1" doc:"payload type to accept; -1: the codec's; other payload types are counted and dropped"`
 	EventPT int           `prop:"event-pt" default:"-1" doc:"payload type of RFC 4733 telephone-events (DTMF) to accept; each event is reported once to OnEvent, never passed on as audio; -1: none"`
+	CNPT    int           `prop:"cn-pt" default:"-1" doc:"payload type of RFC 3389 comfort noise to pass on with the media (decode plays it; set both to the SDP's CN payload type, usually 13); -1: none, such packets are counted as unexpected_pt"`
 	SSRC    uint32        `prop:"ssrc" default:"0" doc:"SSRC to accept; 0 accepts any (a change of SSRC is passed on for the jitter buffer to resync)"`
 	Timeout time.Duration `prop:"timeout" default:"0s" doc:"end the stream after this long without a packet (0: never)"`
 	Security
@@ -100,6 +101,9 @@ func (s *Src) Negotiate(n *pipeline.Negotiation) error {
 	}
 	if err := s.parseKey(); err != nil {
 		return err
+	}
+	if s.CNPT < -1 || s.CNPT > 127 || s.CNPT == int(pt) || s.CNPT >= 0 && s.CNPT == s.EventPT {
+		return fmt.Errorf("cn-pt %d: want -1 (none) or a payload type 0..127 other than the codec's (%d) and event-pt", s.CNPT, pt)
 	}
 	s.format = pipeline.Format{Kind: pipeline.KindEncoded, Codec: fac.Name, Rate: fac.ClockRate, Channels: fac.Channels, PTime: n.PTime, PayloadType: pt}
 	s.reception.clockRate = fac.ClockRate
@@ -293,7 +297,7 @@ func (s *Src) accept(f *pipeline.Frame, pkt []byte) int {
 		s.bytes.Add(uint64(wire))
 		return event
 	}
-	if f.RTP.PayloadType != s.format.PayloadType {
+	if f.RTP.PayloadType != s.format.PayloadType && (s.CNPT < 0 || f.RTP.PayloadType != uint8(s.CNPT)) {
 		s.badPT.Add(1)
 		return drop
 	}
