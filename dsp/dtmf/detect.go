@@ -551,4 +551,3 @@ func peak(p []float64) int {
 }
 
 func sq(z complex128) float64 { return real(z)*real(z) + imag(z)*imag(z) }
-
