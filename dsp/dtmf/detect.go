@@ -63,6 +63,9 @@ type Event struct {
 	Start    time.Duration // from the first sample given to the Detector
 	Duration time.Duration
 	End      bool
+	// Level is the dBov of the two tones together, in the digit's
+	// loudest block (an RFC 4733 volume is about -(Level+6.15) dBm0).
+	Level float64
 }
 
 func (e Event) String() string {
@@ -532,7 +535,8 @@ func (d *Detector) finish(events []Event) []Event {
 
 func (d *Detector) event(start, dur int64, end bool) Event {
 	rate := int64(d.cfg.Rate)
-	return Event{Digit: rune(keys[d.digit]), Start: samplesTime(start, rate), Duration: samplesTime(dur, rate), End: end}
+	return Event{Digit: rune(keys[d.digit]), Start: samplesTime(start, rate), Duration: samplesTime(dur, rate), End: end,
+		Level: level.DBov(math.Sqrt(d.ref))}
 }
 
 func samplesTime(n, rate int64) time.Duration {

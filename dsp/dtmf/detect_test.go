@@ -285,3 +285,15 @@ func TestTalkOff(t *testing.T) {
 	}
 	t.Logf("talk-off: %d detections in 16 minutes of synthetic talk", total)
 }
+
+// TestLevel: the reported level is the digit's, within 0.5 dB.
+func TestLevel(t *testing.T) {
+	for _, lvl := range []float64{-8, -20, -35} {
+		s := signal{rate: 8000, digit: '8', level: lvl, twist: -3, lead: 50 * time.Millisecond, on: 80 * time.Millisecond, end: 50 * time.Millisecond}
+		pcm, _ := s.make()
+		ev := ends(detect(t, 8000, pcm, 160))
+		if len(ev) != 1 || math.Abs(ev[0].Level-lvl) > 0.5 {
+			t.Errorf("digit at %g dBov: %+v", lvl, ev)
+		}
+	}
+}
