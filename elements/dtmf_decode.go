@@ -27,9 +27,12 @@ import (
 // listens to it (it takes the rtp-src's OnEvent listener) and, on the
 // graph's worker, turns the updates into digits: each is reported once,
 // when it ends, with its duration as the sender measured it and its start
-// on the media clock: the Frame.Time of the frame being processed when its
-// first update was taken, less the duration it already had then (so the
-// start is as exact as the audio's delay through the jitter buffer). The
+// on the media clock: the media time of the graph tick that took its first
+// update (the next frame's Frame.Time; while no audio flows, the last one's
+// advanced by ptime per tick), less the duration it already had then, so
+// the start is as exact as the audio's delay through the jitter buffer.
+// Updates are taken on the tick, so digits are reported even when no audio
+// arrives. The
 // PCM input paces it and is where render writes: while an event lasts (its
 // whole duration, sample-exact, from the frame where it began) the frames
 // carry the digit's tones at the event's volume instead of the audio,
@@ -47,6 +50,10 @@ type DTMFDecode struct {
 	queue  [queueLen]rtp.Event // updates from the receiver goroutine; guarded by mu
 	queued int
 	lost   atomic.Uint64 // updates dropped on a full queue
+
+	ptime    time.Duration
+	clock    time.Duration // media time of the next frame
+	sawFrame bool          // a frame came since the last tick
 
 	active   bool // an event is in progress
 	code     uint8
@@ -92,7 +99,11 @@ func (e *DTMFDecode) Negotiate(n *pipeline.Negotiation) error {
 	if _, err := dtmf.NewGenerator(in.Rate, -10, 0); err != nil {
 		return fmt.Errorf("input %s: %w", in, err)
 	}
-	e.rate, e.log = in.Rate, n.Logger
+	e.rate, e.log, e.clock, e.sawFrame = in.Rate, n.Logger, 0, false
+	e.ptime = in.PTime
+	if e.ptime == 0 {
+		e.ptime = n.PTime
+	}
 	e.gens = [64]*dtmf.Generator{}
 	e.active, e.queued = false, 0
 	e.digits.Store(0)
@@ -148,16 +159,31 @@ func (e *DTMFDecode) receive(ev rtp.Event) {
 	e.mu.Unlock()
 }
 
-// Process takes the updates received, reports digits that ended and
-// renders the digit playing into the frame.
-func (e *DTMFDecode) Process(_ int, f *pipeline.Frame, out *pipeline.Output) error {
+// Tick takes the updates received since the last tick and reports the
+// digits that ended, whether or not audio flows. It runs before the
+// tick's frame arrives, whose media time is the clock's.
+func (e *DTMFDecode) Tick(*pipeline.Output) error {
+	if !e.sawFrame {
+		e.clock += e.ptime // no audio: the media clock still runs
+	}
+	e.sawFrame = false
 	var pending [queueLen]rtp.Event
 	e.mu.Lock()
 	n := copy(pending[:], e.queue[:e.queued])
 	e.queued = 0
 	e.mu.Unlock()
 	for _, ev := range pending[:n] {
-		e.update(ev, f.Time)
+		e.update(ev, e.clock)
+	}
+	return nil
+}
+
+// Process renders the digit playing into the frame and forwards it.
+func (e *DTMFDecode) Process(_ int, f *pipeline.Frame, out *pipeline.Output) error {
+	e.sawFrame = true
+	e.clock = f.Time + time.Duration(len(f.PCM))*time.Second/time.Duration(e.rate)
+	if len(f.PCM) == 0 {
+		e.clock = f.Time + e.ptime
 	}
 	if e.Render && e.gen != nil {
 		e.render(f)

@@ -1,0 +1,284 @@
+package elements_test
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/voxgraph/voxgraph/dsp/dtmf"
+	"github.com/voxgraph/voxgraph/dsp/vad/vadtest"
+	"github.com/voxgraph/voxgraph/elements"
+	"github.com/voxgraph/voxgraph/elements/rtp"
+	"github.com/voxgraph/voxgraph/graphs"
+	"github.com/voxgraph/voxgraph/internal/graphtest"
+	"github.com/voxgraph/voxgraph/pipeline"
+)
+
+// digitLog collects the digits an element reports, from any goroutine.
+type digitLog struct {
+	mu sync.Mutex
+	ev []dtmf.Event
+}
+
+func (l *digitLog) add(e dtmf.Event) {
+	l.mu.Lock()
+	l.ev = append(l.ev, e)
+	l.mu.Unlock()
+}
+
+func (l *digitLog) events() []dtmf.Event {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return append([]dtmf.Event(nil), l.ev...)
+}
+
+func (l *digitLog) digits() string {
+	var b strings.Builder
+	for _, e := range l.events() {
+		b.WriteRune(e.Digit)
+	}
+	return b.String()
+}
+
+// digitsWav writes digits (80 ms on, 120 ms off, after 300 ms of lead) in
+// white noise at -45 dBov as a WAV file and returns its path and the
+// digits' true starts.
+func digitsWav(t *testing.T, rate int, digits string) (string, []time.Duration) {
+	pcm, err := dtmf.Sequence(make([]int16, rate*3/10), rate, digits, 80*time.Millisecond, 120*time.Millisecond, -12, -2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := make([]float64, len(pcm))
+	vadtest.Add(sum, vadtest.White(len(pcm), 3), -45)
+	for i, v := range pcm {
+		sum[i] += float64(v)
+	}
+	path := filepath.Join(t.TempDir(), "digits.wav")
+	graphtest.WriteWav(t, path, rate, 1, vadtest.Quantize(sum))
+	var starts []time.Duration
+	for i := range digits {
+		starts = append(starts, 300*time.Millisecond+time.Duration(i)*200*time.Millisecond)
+	}
+	return path, starts
+}
+
+// TestDTMFDetect runs dtmf-detect on a file of digits at 8 and 16 kHz
+// with 20 ms frames: each digit reported once with its start (within a
+// 13.25 ms block) and duration; the stats count them; with mute the tones
+// are gone from the output.
+func TestDTMFDetect(t *testing.T) {
+	for _, rate := range []int{8000, 16000} {
+		in, starts := digitsWav(t, rate, "0123456789*#ABCD")
+		out := filepath.Join(t.TempDir(), "out.wav")
+		g := graphtest.Build(t, fmt.Sprintf("wav-src path=%s ! dtmf-detect name=d mute=true ! wav-sink path=%s", graphs.Quote(in), graphs.Quote(out)), graphtest.Quiet)
+		var log digitLog
+		d, _ := g.Element("d")
+		d.(*elements.DTMFDetect).OnDigit(log.add)
+		if err := g.Run(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		if got := log.digits(); got != "0123456789*#ABCD" {
+			t.Fatalf("%d Hz: digits %q", rate, got)
+		}
+		for i, e := range log.events() {
+			if dt := e.Start - starts[i]; dt < -14*time.Millisecond || dt > 14*time.Millisecond || e.Duration < 70*time.Millisecond || e.Duration > 90*time.Millisecond {
+				t.Errorf("%d Hz digit %c: start %s duration %s, want %s and 80ms", rate, e.Digit, e.Start, e.Duration, starts[i])
+			}
+		}
+		if n, _ := graphtest.Stat(g, "d", "digits"); n != 16 {
+			t.Errorf("digits stat %v", n)
+		}
+		if last, _ := graphtest.Stat(g, "d", "last_digit"); last != 15 { // D
+			t.Errorf("last_digit stat %v, want 15 (D)", last)
+		}
+		// Muted: a detector on the output finds (almost) nothing left.
+		_, _, pcm := graphtest.ReadWav(t, out)
+		dd, _ := dtmf.New(dtmf.Config{Rate: rate})
+		ev := dd.Flush(dd.Process(pcm, nil))
+		if len(ev) != 0 {
+			t.Errorf("%d Hz: muted output still holds %v", rate, ev)
+		}
+		if m, _ := graphtest.Stat(g, "d", "muted_frames"); m < 16*4 || m > 16*7 {
+			t.Errorf("%d Hz: muted_frames %v, want 4 to 7 per digit", rate, m)
+		}
+	}
+}
+
+// TestDTMFDetectTalk: a minute of synthetic talk through dtmf-detect
+// gives no digit, and the audio passes unchanged.
+func TestDTMFDetectTalk(t *testing.T) {
+	x, _ := vadtest.Talk(8000, time.Minute, 5)
+	sum := make([]float64, len(x))
+	vadtest.Add(sum, x, -15)
+	in := filepath.Join(t.TempDir(), "talk.wav")
+	out := filepath.Join(t.TempDir(), "out.wav")
+	pcm := vadtest.Quantize(sum)
+	graphtest.WriteWav(t, in, 8000, 1, pcm)
+	g := graphtest.Run(t, fmt.Sprintf("wav-src path=%s ! dtmf-detect name=d mute=true ! wav-sink path=%s", graphs.Quote(in), graphs.Quote(out)), graphtest.Quiet)
+	if n, _ := graphtest.Stat(g, "d", "digits"); n != 0 {
+		t.Errorf("talk gave %v digits", n)
+	}
+	_, _, got := graphtest.ReadWav(t, out)
+	for i := range pcm {
+		if got[i] != pcm[i] {
+			t.Fatalf("sample %d changed: %d, was %d", i, got[i], pcm[i])
+		}
+	}
+}
+
+func TestDTMFBadSettings(t *testing.T) {
+	for _, line := range []string{
+		"tone ! dtmf-detect min-level=5 ! null-sink",
+		"tone rate=4000 ! dtmf-detect ! null-sink",
+		"tone ! dtmf-encode ! encode ! rtp-sink remote=127.0.0.1:9 event-pt=101",
+		"tone ! dtmf-encode sink=tx digits=12x ! encode ! rtp-sink name=tx remote=127.0.0.1:9 event-pt=101",
+		"tone ! dtmf-encode sink=tx volume=64 ! encode ! rtp-sink name=tx remote=127.0.0.1:9 event-pt=101",
+		"tone ! dtmf-encode sink=tx duration=10ms ! encode ! rtp-sink name=tx remote=127.0.0.1:9 event-pt=101",
+		"rtp-src event-pt=101 ! decode ! dtmf-decode ! null-sink",
+		"rtp-src event-pt=101 ! dtmf-decode src=x ! null-sink", // encoded input
+	} {
+		spec, err := graphs.ParseLine(line)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := pipeline.Build(spec, graphtest.Quiet); err == nil {
+			t.Errorf("%q built; want an error", line)
+		}
+	}
+	// Peers checked at start: missing, of the wrong type, without event-pt.
+	for _, line := range []string{
+		"tone duration=20ms ! dtmf-encode sink=nope ! encode ! rtp-sink remote=127.0.0.1:9 event-pt=101",
+		"tone duration=20ms ! dtmf-encode sink=enc ! encode name=enc ! rtp-sink remote=127.0.0.1:9 event-pt=101",
+		"tone duration=20ms ! dtmf-encode sink=tx ! encode ! rtp-sink name=tx remote=127.0.0.1:9",
+		"rtp-src name=rx listen=127.0.0.1:0 timeout=50ms ! decode ! dtmf-decode src=rx ! null-sink",
+		"rtp-src name=rx listen=127.0.0.1:0 event-pt=101 timeout=50ms ! decode name=dec ! dtmf-decode src=dec ! null-sink",
+	} {
+		g := graphtest.Build(t, line, graphtest.Quiet)
+		if err := g.Start(context.Background()); err == nil {
+			g.Stop()
+			t.Errorf("%q started; want an error", line)
+		}
+	}
+}
+
+// TestDTMFOverRTP is the end-to-end test over loopback UDP: in-band digits
+// → dtmf-encode → rtp-sink (telephone-events) → rtp-src → dtmf-decode,
+// which reports the same digits with their durations and renders them as
+// tones that a dtmf-detect after it finds again. The audio carries no
+// tone (muted at the sender).
+func TestDTMFOverRTP(t *testing.T) {
+	if testing.Short() {
+		t.Skip("real-time: 2 s")
+	}
+	rx := graphtest.Build(t, "rtp-src name=rx listen=127.0.0.1:0 event-pt=101 timeout=400ms ! jitter ! decode ! "+
+		"dtmf-detect name=raw ! dtmf-decode name=dec src=rx render=true ! dtmf-detect name=again ! null-sink", graphtest.Quiet)
+	var decoded, again digitLog
+	dec, _ := rx.Element("dec")
+	dec.(*elements.DTMFDecode).OnDigit(decoded.add)
+	ag, _ := rx.Element("again")
+	ag.(*elements.DTMFDetect).OnDigit(again.add)
+	if err := rx.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	src, _ := rx.Element("rx")
+	addr := src.(*rtp.Src).LocalAddr()
+	s := pipeline.NewScheduler(pipeline.WithWorkers(1))
+	s.Start()
+	defer s.Close()
+	s.Add(rx)
+
+	tx := graphtest.Build(t, fmt.Sprintf("tone digits=1,59# digit-on=120ms digit-off=120ms level=-13 realtime=true duration=1.5s ! "+
+		"dtmf-encode name=enc sink=tx ! encode codec=PCMU ! rtp-sink name=tx event-pt=101 remote=%s", addr), graphtest.Quiet)
+	var sent digitLog
+	enc, _ := tx.Element("enc")
+	enc.(*elements.DTMFEncode).OnDigit(sent.add)
+	if err := tx.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-rx.Done():
+	case <-time.After(5 * time.Second):
+		t.Fatal("receiver did not end")
+	}
+	rx.Stop()
+
+	if got := sent.digits(); got != "159#" {
+		t.Fatalf("dtmf-encode found %q in-band, want 159#", got)
+	}
+	if got := decoded.digits(); got != "159#" {
+		t.Fatalf("dtmf-decode reported %q, want 159#", got)
+	}
+	for i, e := range decoded.events() {
+		// The event lasts from its start (40 ms into the tone) to the end
+		// found in-band: about the tone's 120 ms, give or take a ptime.
+		if e.Duration < 90*time.Millisecond || e.Duration > 150*time.Millisecond {
+			t.Errorf("digit %d %c: duration %s, want about 120ms", i, e.Digit, e.Duration)
+		}
+	}
+	if got := again.digits(); got != "159#" {
+		t.Errorf("rendered tones found as %q, want 159#", got)
+	}
+	if n, _ := graphtest.Stat(rx, "raw", "digits"); n != 0 {
+		t.Errorf("the received audio held %v in-band digits; want none (muted, held back)", n)
+	}
+	if n, _ := graphtest.Stat(tx, "enc", "events_sent"); n != 4 {
+		t.Errorf("events_sent %v, want 4", n)
+	}
+}
+
+// TestDTMFSend: digits given as a property and through Send arrive as
+// events of the duration asked, and are reported even though the audio
+// (PCMA, while the receiver expects PCMU) never reaches dtmf-decode.
+func TestDTMFSend(t *testing.T) {
+	if testing.Short() {
+		t.Skip("real-time: 1.5 s")
+	}
+	rx := graphtest.Build(t, "rtp-src name=rx listen=127.0.0.1:0 event-pt=96 timeout=400ms ! jitter ! decode ! dtmf-decode name=dec src=rx ! null-sink", graphtest.Quiet)
+	var decoded digitLog
+	dec, _ := rx.Element("dec")
+	dec.(*elements.DTMFDecode).OnDigit(decoded.add)
+	if err := rx.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	src, _ := rx.Element("rx")
+	s := pipeline.NewScheduler(pipeline.WithWorkers(1))
+	s.Start()
+	defer s.Close()
+	s.Add(rx)
+	tx := graphtest.Build(t, fmt.Sprintf("tone freqs=440 realtime=true duration=1.2s ! dtmf-encode name=enc sink=tx digits=7* duration=80ms ! "+
+		"encode codec=PCMA ! rtp-sink name=tx event-pt=96 remote=%s", src.(*rtp.Src).LocalAddr()), graphtest.Quiet)
+	enc, _ := tx.Element("enc")
+	if err := enc.(*elements.DTMFEncode).Send("x"); err == nil {
+		t.Error("Send before start succeeded")
+	}
+	if err := tx.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if err := enc.(*elements.DTMFEncode).Send("A0"); err != nil {
+		t.Fatal(err)
+	}
+	if err := enc.(*elements.DTMFEncode).Send("5!"); err == nil {
+		t.Error("Send of a flash succeeded")
+	}
+	s.Add(tx)
+	<-tx.Done()
+	tx.Stop()
+	select {
+	case <-rx.Done():
+	case <-time.After(5 * time.Second):
+		t.Fatal("receiver did not end")
+	}
+	rx.Stop()
+	if got := decoded.digits(); got != "7*A05" {
+		t.Fatalf("decoded %q, want 7*A05", got)
+	}
+	for _, e := range decoded.events() {
+		if e.Duration != 80*time.Millisecond {
+			t.Errorf("%c: duration %s, want 80ms", e.Digit, e.Duration)
+		}
+	}
+}
