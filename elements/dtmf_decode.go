@@ -27,12 +27,10 @@ import (
 // listens to it (it takes the rtp-src's OnEvent listener) and, on the
 // graph's worker, turns the updates into digits: each is reported once,
 // when it ends, with its duration as the sender measured it and its start
-// on the media clock: the media time of the graph tick that took its first
-// update (the next frame's Frame.Time; while no audio flows, the last one's
-// advanced by ptime per tick), less the duration it already had then, so
-// the start is as exact as the audio's delay through the jitter buffer.
-// Updates are taken on the tick, so digits are reported even when no audio
-// arrives. The
+// on the graph's media clock (pipeline.Output.Time of the tick that took
+// its first update, less the duration it already had then), so starts are
+// as exact as the arrival of the packets. Updates are taken on the graph's
+// tick, so digits are reported even when no audio arrives. The
 // PCM input paces it and is where render writes: while an event lasts (its
 // whole duration, sample-exact, from the frame where it began) the frames
 // carry the digit's tones at the event's volume instead of the audio,
@@ -50,10 +48,6 @@ type DTMFDecode struct {
 	queue  [queueLen]rtp.Event // updates from the receiver goroutine; guarded by mu
 	queued int
 	lost   atomic.Uint64 // updates dropped on a full queue
-
-	ptime    time.Duration
-	clock    time.Duration // media time of the next frame
-	sawFrame bool          // a frame came since the last tick
 
 	active   bool // an event is in progress
 	code     uint8
@@ -99,11 +93,7 @@ func (e *DTMFDecode) Negotiate(n *pipeline.Negotiation) error {
 	if _, err := dtmf.NewGenerator(in.Rate, -10, 0); err != nil {
 		return fmt.Errorf("input %s: %w", in, err)
 	}
-	e.rate, e.log, e.clock, e.sawFrame = in.Rate, n.Logger, 0, false
-	e.ptime = in.PTime
-	if e.ptime == 0 {
-		e.ptime = n.PTime
-	}
+	e.rate, e.log = in.Rate, n.Logger
 	e.gens = [64]*dtmf.Generator{}
 	e.active, e.queued = false, 0
 	e.digits.Store(0)
@@ -160,31 +150,21 @@ func (e *DTMFDecode) receive(ev rtp.Event) {
 }
 
 // Tick takes the updates received since the last tick and reports the
-// digits that ended, whether or not audio flows. It runs before the
-// tick's frame arrives, whose media time is the clock's.
-func (e *DTMFDecode) Tick(*pipeline.Output) error {
-	if !e.sawFrame {
-		e.clock += e.ptime // no audio: the media clock still runs
-	}
-	e.sawFrame = false
+// digits that ended, whether or not audio flows.
+func (e *DTMFDecode) Tick(out *pipeline.Output) error {
 	var pending [queueLen]rtp.Event
 	e.mu.Lock()
 	n := copy(pending[:], e.queue[:e.queued])
 	e.queued = 0
 	e.mu.Unlock()
 	for _, ev := range pending[:n] {
-		e.update(ev, e.clock)
+		e.update(ev, out.Time())
 	}
 	return nil
 }
 
 // Process renders the digit playing into the frame and forwards it.
 func (e *DTMFDecode) Process(_ int, f *pipeline.Frame, out *pipeline.Output) error {
-	e.sawFrame = true
-	e.clock = f.Time + time.Duration(len(f.PCM))*time.Second/time.Duration(e.rate)
-	if len(f.PCM) == 0 {
-		e.clock = f.Time + e.ptime
-	}
 	if e.Render && e.gen != nil {
 		e.render(f)
 	}

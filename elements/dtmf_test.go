@@ -3,12 +3,14 @@ package elements_test
 import (
 	"context"
 	"fmt"
+	"net"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	pionrtp "github.com/pion/rtp"
 	"github.com/voxgraph/voxgraph/dsp/dtmf"
 	"github.com/voxgraph/voxgraph/dsp/vad/vadtest"
 	"github.com/voxgraph/voxgraph/elements"
@@ -219,6 +221,13 @@ func TestDTMFOverRTP(t *testing.T) {
 			t.Errorf("digit %d %c: duration %s, want about 120ms", i, e.Digit, e.Duration)
 		}
 	}
+	// Starts on the media clock keep the digits' spacing (480, 240, 240 ms).
+	ev := decoded.events()
+	for i, want := range []time.Duration{480 * time.Millisecond, 240 * time.Millisecond, 240 * time.Millisecond} {
+		if d := ev[i+1].Start - ev[i].Start - want; d < -30*time.Millisecond || d > 30*time.Millisecond {
+			t.Errorf("digits %c→%c %s apart, want %s", ev[i].Digit, ev[i+1].Digit, ev[i+1].Start-ev[i].Start, want)
+		}
+	}
 	if got := again.digits(); got != "159#" {
 		t.Errorf("rendered tones found as %q, want 159#", got)
 	}
@@ -280,5 +289,87 @@ func TestDTMFSend(t *testing.T) {
 		if e.Duration != 80*time.Millisecond {
 			t.Errorf("%c: duration %s, want 80ms", e.Digit, e.Duration)
 		}
+	}
+}
+
+// TestDTMFDecodePackets sends hand-made telephone-event packets to an
+// rtp-src: an event whose first packets are lost, end retransmits, an
+// event whose end is lost, a flash and a malformed payload. dtmf-decode
+// reports each digit once, with the duration the sender gave.
+func TestDTMFDecodePackets(t *testing.T) {
+	rx := graphtest.Build(t, "rtp-src name=rx listen=127.0.0.1:0 event-pt=101 timeout=300ms ! jitter ! decode ! dtmf-decode name=dec src=rx ! null-sink", graphtest.Quiet)
+	var decoded digitLog
+	dec, _ := rx.Element("dec")
+	dec.(*elements.DTMFDecode).OnDigit(decoded.add)
+	if err := rx.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	s := pipeline.NewScheduler(pipeline.WithWorkers(1))
+	s.Start()
+	defer s.Close()
+	s.Add(rx)
+	src, _ := rx.Element("rx")
+	conn, err := net.DialUDP("udp", nil, net.UDPAddrFromAddrPort(src.(*rtp.Src).LocalAddr()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	seq := uint16(100)
+	send := func(ts uint32, marker bool, payload []byte) {
+		h := pionrtp.Header{Version: 2, PayloadType: 101, SequenceNumber: seq, Timestamp: ts, SSRC: 7, Marker: marker}
+		seq++
+		b, _ := h.Marshal()
+		if _, err := conn.Write(append(b, payload...)); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	ev := func(code byte, end bool, dur uint16) []byte {
+		p := []byte{code, 10, byte(dur >> 8), byte(dur)}
+		if end {
+			p[1] |= 0x80
+		}
+		return p
+	}
+	// '3': its first two packets lost; updates at 480 and 640, end at 800 (100 ms) three times.
+	send(8000, false, ev(3, false, 480))
+	send(8000, false, ev(3, false, 640))
+	for range 3 {
+		send(8000, false, ev(3, true, 800))
+	}
+	// '#': updates, its end lost; then '6' whole, end sent three times.
+	send(16000, true, ev(11, false, 160))
+	send(16000, false, ev(11, false, 320))
+	send(24000, true, ev(6, false, 160))
+	send(24000, false, ev(6, true, 560))
+	send(24000, false, ev(6, true, 560))
+	send(24000, false, ev(6, true, 560))
+	// A flash (not a digit) and a malformed payload.
+	send(32000, true, ev(16, true, 800))
+	send(40000, true, []byte{1, 2})
+	select {
+	case <-rx.Done():
+	case <-time.After(5 * time.Second):
+		t.Fatal("receiver did not end")
+	}
+	rx.Stop()
+	got := decoded.events()
+	want := []struct {
+		d   rune
+		dur time.Duration
+	}{{'3', 100 * time.Millisecond}, {'#', 40 * time.Millisecond}, {'6', 70 * time.Millisecond}}
+	if len(got) != len(want) {
+		t.Fatalf("decoded %v, want 3 then # then 6", got)
+	}
+	for i, w := range want {
+		if got[i].Digit != w.d || got[i].Duration != w.dur {
+			t.Errorf("digit %d: %c for %s, want %c for %s", i, got[i].Digit, got[i].Duration, w.d, w.dur)
+		}
+	}
+	if n, _ := graphtest.Stat(rx, "dec", "digits"); n != 3 {
+		t.Errorf("digits stat %v", n)
+	}
+	if n, _ := graphtest.Stat(rx, "rx", "malformed"); n != 1 {
+		t.Errorf("malformed stat %v", n)
 	}
 }
