@@ -25,7 +25,7 @@ import (
 // (§2.5.1), and the audio held back meanwhile. So dtmf-encode sits on the
 // PCM path before encode and feeds the sink named by its sink property
 // (*rtp.Sink.SendEvent): an in-band digit starts an event as soon as it
-// has lasted 40 ms (while the key is still held) and ends it with its
+// is certain, 32 to 40 ms into it (while the key is still held), and ends it with its
 // whole duration; a digit of the digits property or Send is one complete
 // event of the duration property. The PCM passes through; with mute (the
 // default) the frames holding a digit's tones leave silent, so the peer
@@ -49,8 +49,8 @@ func init() {
 		Name:    "dtmf-encode",
 		Summary: "sends DTMF digits as RFC 4733 telephone-events through an rtp-sink: in-band digits of its PCM input and given ones",
 		Doc: "Finds in-band DTMF digits in the PCM passing through (as dtmf-detect) and sends each as an RFC 4733 telephone-event in the " +
-			"RTP stream of the rtp-sink or srtp-sink named by sink (which needs event-pt): the event starts once the digit has lasted " +
-			"40 ms and ends with its whole duration; rtp-sink keeps the event's timestamp, grows its duration each ptime, sets the " +
+			"RTP stream of the rtp-sink or srtp-sink named by sink (which needs event-pt): the event starts once the digit is certain " +
+			"(32 to 40 ms into it) and ends with its whole duration; rtp-sink keeps the event's timestamp, grows its duration each ptime, sets the " +
 			"marker on the first packet and sends the end three times. Digits in the digits property (at start) or given to " +
 			"(*elements.DTMFEncode).Send are sent as events of duration. With mute (default) the tones are silenced in the audio. " +
 			"Link it before encode: wav-src ! dtmf-encode sink=tx ! encode ! rtp-sink name=tx event-pt=101. " +

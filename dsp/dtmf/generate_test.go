@@ -7,6 +7,7 @@ import (
 
 	"github.com/voxgraph/voxgraph/dsp/level"
 	"github.com/voxgraph/voxgraph/dsp/tone"
+	"github.com/voxgraph/voxgraph/dsp/vad/vadtest"
 )
 
 // TestGeneratorLevelAndTwist: the two tones of a generated digit have the
@@ -151,5 +152,22 @@ func BenchmarkDetect(b *testing.B) {
 				ev = d.Process(pcm[off:off+frame], ev[:0])
 			}
 		})
+	}
+}
+
+// BenchmarkDetectTalk measures a 10 ms frame of speech-like signal, the
+// usual case (few blocks pass the energy check).
+func BenchmarkDetectTalk(b *testing.B) {
+	x, _ := vadtest.Talk(8000, 20*time.Second, 1)
+	sum := make([]float64, len(x))
+	vadtest.Add(sum, x, -20)
+	pcm := vadtest.Quantize(sum)
+	d, _ := New(Config{Rate: 8000})
+	ev := make([]Event, 0, 16)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		off := (i * 80) % (len(pcm) - 80)
+		ev = d.Process(pcm[off:off+80], ev[:0])
 	}
 }
