@@ -211,7 +211,7 @@ func (e *DTMFDecode) end(dur time.Duration, volume uint8) {
 	e.digits.Add(1)
 	e.last.Store(int64(ev.Code))
 	digit := dtmf.Event{Digit: d, Start: e.start, Duration: dur, End: true, Level: -float64(ev.Volume) - 6.15}
-	e.log.Info("DTMF digit", "element", "dtmf-decode", "digit", string(d), "start", digit.Start, "duration", digit.Duration, "volume_dbm0", -int(ev.Volume))
+	e.log.Info("DTMF digit", "digit", string(d), "start", digit.Start, "duration", digit.Duration, "volume_dbm0", -int(ev.Volume))
 	if fn := e.onDigit.Load(); fn != nil {
 		(*fn)(digit)
 	}

@@ -3,6 +3,7 @@ package elements
 import (
 	"fmt"
 	"log/slog"
+	"math"
 	"sync/atomic"
 	"time"
 
@@ -119,26 +120,26 @@ func (e *detector) detect(f *pipeline.Frame) (events []dtmf.Event, tone bool) {
 }
 
 // report tells of a digit that ended: stats, log, listener.
-func (e *detector) report(ev dtmf.Event, element string) {
+func (e *detector) report(ev dtmf.Event) {
 	e.digits.Add(1)
 	if c, ok := rtp.DigitEvent(ev.Digit); ok {
 		e.last.Store(int64(c))
 	}
-	e.log.Info("DTMF digit", "element", element, "digit", string(ev.Digit), "start", ev.Start, "duration", ev.Duration, "level_dbov", fmt.Sprintf("%.1f", ev.Level))
+	e.log.Info("DTMF digit", "digit", string(ev.Digit), "start", ev.Start, "duration", ev.Duration, "level_dbov", math.Round(ev.Level*10)/10)
 	if fn := e.onDigit.Load(); fn != nil {
 		(*fn)(ev)
 	}
 }
 
 // flush reports the digit still going at the end of the stream.
-func (e *detector) flush(element string) {
+func (e *detector) flush() {
 	if e.d == nil {
 		return
 	}
 	for _, ev := range e.d.Flush(e.events[:0]) {
 		if ev.End {
 			ev.Start += e.base
-			e.report(ev, element)
+			e.report(ev)
 		}
 	}
 }
@@ -148,7 +149,7 @@ func (e *DTMFDetect) Process(_ int, f *pipeline.Frame, out *pipeline.Output) err
 	events, tone := e.detect(f)
 	for _, ev := range events {
 		if ev.End {
-			e.report(ev, "dtmf-detect")
+			e.report(ev)
 		}
 	}
 	if e.Mute && tone && len(f.PCM) > 0 {
@@ -161,7 +162,7 @@ func (e *DTMFDetect) Process(_ int, f *pipeline.Frame, out *pipeline.Output) err
 
 // EndOfStream reports a digit still going.
 func (e *DTMFDetect) EndOfStream(int, *pipeline.Output) error {
-	e.flush("dtmf-detect")
+	e.flush()
 	return nil
 }
 

@@ -136,7 +136,7 @@ func (e *DTMFEncode) Process(_ int, f *pipeline.Frame, out *pipeline.Output) err
 			return fmt.Errorf("dtmf-encode: %w", err)
 		}
 		if ev.End {
-			e.report(ev, "dtmf-encode")
+			e.report(ev)
 		} else {
 			e.sent.Add(1)
 		}
@@ -161,7 +161,7 @@ func (e *DTMFEncode) EndOfStream(int, *pipeline.Output) error {
 			if e.sink != nil {
 				_ = e.sink.SendEvent(rtp.Event{Code: code, Duration: ev.Duration, End: true})
 			}
-			e.report(ev, "dtmf-encode")
+			e.report(ev)
 		}
 	}
 	return nil

@@ -373,3 +373,55 @@ func TestDTMFDecodePackets(t *testing.T) {
 		t.Errorf("malformed stat %v", n)
 	}
 }
+
+// TestDTMFDetectThroughCodecs: digits coded and decoded (G.711 µ-law and
+// A-law at 8 kHz, G.722 at 16 kHz) are all found once by dtmf-detect.
+func TestDTMFDetectThroughCodecs(t *testing.T) {
+	for _, tc := range []struct {
+		codec string
+		rate  int
+	}{{"PCMU", 8000}, {"PCMA", 8000}, {"G722", 16000}, {"L16", 16000}} {
+		in, _ := digitsWav(t, tc.rate, "147*2580369#ABCD")
+		g := graphtest.Run(t, fmt.Sprintf("wav-src path=%s ! encode codec=%s ! decode ! dtmf-detect name=d ! null-sink", graphs.Quote(in), tc.codec), graphtest.Quiet)
+		if n, _ := graphtest.Stat(g, "d", "digits"); n != 16 {
+			t.Errorf("%s: %v digits, want 16", tc.codec, n)
+		}
+	}
+}
+
+// FuzzDTMFElements builds and runs dtmf-detect and dtmf-encode with
+// arbitrary property values on arbitrary digit tones: a build error or a
+// run, never a panic or an empty error.
+func FuzzDTMFElements(f *testing.F) {
+	f.Add("123#", -42.0, true, "100ms", 10)
+	f.Add("", 5.0, false, "1ns", -1)
+	f.Add("9,9", -1e308, true, "9s", 64)
+	f.Fuzz(func(t *testing.T, digits string, minLevel float64, mute bool, dur string, volume int) {
+		for _, line := range []string{
+			fmt.Sprintf("tone digits=%s digit-on=60ms digit-off=40ms duration=300ms ! dtmf-detect min-level=%g mute=%t ! null-sink", graphs.Quote(digits), minLevel, mute),
+			fmt.Sprintf("tone digits=%s duration=200ms ! dtmf-encode sink=tx digits=%s duration=%s volume=%d min-level=%g ! encode ! rtp-sink name=tx remote=127.0.0.1:9 event-pt=101",
+				graphs.Quote(digits), graphs.Quote(digits), graphs.Quote(dur), volume, minLevel),
+		} {
+			spec, err := graphs.ParseLine(line)
+			if err != nil {
+				continue
+			}
+			g, err := pipeline.Build(spec, graphtest.Quiet)
+			if err != nil {
+				if err.Error() == "" {
+					t.Fatalf("empty error for %q", line)
+				}
+				continue
+			}
+			if err := g.Start(context.Background()); err != nil {
+				continue
+			}
+			for range 20 {
+				if done, _ := g.Step(); done {
+					break
+				}
+			}
+			g.Stop()
+		}
+	})
+}
