@@ -30,11 +30,12 @@ import (
 // on the graph's media clock (pipeline.Output.Time of the tick that took
 // its first update, less the duration it already had then), so starts are
 // as exact as the arrival of the packets. Updates are taken on the graph's
-// tick, so digits are reported even when no audio arrives. The
-// PCM input paces it and is where render writes: while an event lasts (its
-// whole duration, sample-exact, from the frame where it began) the frames
-// carry the digit's tones at the event's volume instead of the audio,
-// which the sender holds back during events anyway.
+// tick, so digits are reported even when no audio arrives. The PCM input
+// is where render writes: while an event lasts (its whole duration,
+// sample-exact, from the frame where it began) the frames carry the
+// digit's tones at the event's volume (with 2 dB of normal twist, as
+// telephones send) instead of the audio, which the sender holds back
+// during events anyway.
 type DTMFDecode struct {
 	Src    string `prop:"src" doc:"name of the rtp-src or srtp-src of this graph that receives the events (it needs event-pt)"`
 	Render bool   `prop:"render" default:"false" doc:"play each event as in-band DTMF tones in the output, replacing the audio while it lasts"`

@@ -22,11 +22,13 @@ import (
 // the sink owns, and rtp-sink already packetises events: the event's RTP
 // timestamp held for all its packets, the marker bit on its first, one
 // update per ptime with the duration so far, the end packet three times
-// (§2.5.1), and the audio held back meanwhile. So dtmf-encode sits on the
+// (§2.5.1), and the audio held back meanwhile. The sink paces events by
+// the wall clock, so the graph should run in real time (a realtime source
+// or a network input). So dtmf-encode sits on the
 // PCM path before encode and feeds the sink named by its sink property
 // (*rtp.Sink.SendEvent): an in-band digit starts an event as soon as it
-// is certain, 32 to 40 ms into it (while the key is still held), and ends it with its
-// whole duration; a digit of the digits property or Send is one complete
+// is certain, 32 to 40 ms into it (while the key is still held), and ends
+// it with its whole duration; a digit of the digits property or Send is one complete
 // event of the duration property. The PCM passes through; with mute (the
 // default) the frames holding a digit's tones leave silent, so the peer
 // does not get the digit twice (RFC 4733 §2.6).
