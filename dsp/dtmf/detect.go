@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/voxgraph/voxgraph/dsp/level"
-	"github.com/voxgraph/voxgraph/dsp/tone"
 )
 
 // Defaults used by New for zero fields of Config.
@@ -354,10 +353,7 @@ func (d *Detector) classify(mean float64) int {
 		if i == row || i == col {
 			continue
 		}
-		w := d.g[i].w
-		model := r.ca*kernel(wr-w, 0, d.n) + cmplx.Conj(r.ca)*kernel(-wr-w, 0, d.n) +
-			r.cb*kernel(wc-w, 0, d.n) + cmplx.Conj(r.cb)*kernel(-wc-w, 0, d.n)
-		p, ref := 2*sq(r.x[i]-model)/(nn*nn), cr
+		p, ref := 2*sq(r.x[i]-d.model(wr, wc, d.g[i].w))/(nn*nn), cr
 		if i >= 4 {
 			ref = cc
 		}
@@ -368,17 +364,17 @@ func (d *Detector) classify(mean float64) int {
 	if t := cc / cr; t < d.twistLo || t > d.twistHi {
 		return -1
 	}
-	// Second harmonics, allowing for the other tone's leakage into them.
-	rate := float64(d.cfg.Rate)
-	for _, h := range [2]struct {
-		w, p, otherW, otherP float64
-	}{{wr, cr, wc, cc}, {wc, cc, wr, cr}} {
-		f2 := 2 * h.w
-		if f2 >= math.Pi {
-			continue // above Nyquist: nothing to measure
+	// Second harmonics, likewise beyond what the tones explain there. A
+	// harmonic within 1.5 bins of the other tone (2×697 Hz by 1336 Hz,
+	// 2×770 by 1477, 2×852 by 1633) is not measured: a tone that fills
+	// only part of the block leaks there more than the model says.
+	near := 3 * math.Pi / nn
+	for _, h := range [2]struct{ w, p, other float64 }{{wr, cr, wc}, {wc, cc, wr}} {
+		w2 := 2 * h.w
+		if w2 >= math.Pi || math.Abs(w2-h.other) < near {
+			continue
 		}
-		leak := h.otherP * d.response(h.otherW-f2)
-		if tone.Power(d.buf, d.cfg.Rate, f2*rate/(2*math.Pi)) > d.harmonic*h.p+2*leak {
+		if 2*sq(dft(d.buf, w2)-d.model(wr, wc, w2))/(nn*nn) > d.harmonic*h.p {
 			return -1
 		}
 	}
@@ -429,16 +425,23 @@ func kernel(dw float64, start, length int) complex128 {
 	return cmplx.Rect(math.Sin(dw*nn/2)/s, dw*(float64(start)+(nn-1)/2))
 }
 
-// response is the power response of a block's DFT to a sine off its bin
-// by dw rad/sample (the Dirichlet kernel squared), floored at 0.1.
-func (d *Detector) response(dw float64) float64 {
-	s := math.Sin(dw / 2)
-	if math.Abs(s) < 1e-9 {
-		return 1
+// model is the DFT at w (rad/sample) of the current block's two fitted
+// tones, at wr and wc.
+func (d *Detector) model(wr, wc, w float64) complex128 {
+	ca, cb := d.cur.ca, d.cur.cb
+	return ca*kernel(wr-w, 0, d.n) + cmplx.Conj(ca)*kernel(-wr-w, 0, d.n) +
+		cb*kernel(wc-w, 0, d.n) + cmplx.Conj(cb)*kernel(-wc-w, 0, d.n)
+}
+
+// dft is the DFT of x at w (rad/sample), by the Goertzel algorithm; unlike
+// tone.Power it keeps the phase, which the model subtraction needs.
+func dft(x []int16, w float64) complex128 {
+	c := 2 * math.Cos(w)
+	var s1, s2 float64
+	for _, v := range x {
+		s1, s2 = float64(v)+c*s1-s2, s1
 	}
-	nn := float64(d.n)
-	a := math.Sin(dw*nn/2) / (nn * s)
-	return max(a*a, 0.1)
+	return cmplx.Rect(1, -w*float64(len(x)-1)) * (complex(s1, 0) - cmplx.Rect(1, -w)*complex(s2, 0))
 }
 
 // power is the current block's power at digit's two tones.

@@ -297,3 +297,31 @@ func TestLevel(t *testing.T) {
 		}
 	}
 }
+
+// TestHarmonics: a digit whose tones carry second harmonics 6 dB under
+// them (a sung or played note pair, not a keypad) is refused; harmonics
+// 20 dB under them (a distorting line) are tolerated.
+func TestHarmonics(t *testing.T) {
+	for _, rate := range []int{8000, 16000} {
+		for _, tc := range []struct {
+			harmonic float64 // dB under each tone
+			want     bool
+		}{{6, false}, {20, true}} {
+			for k, digit := range keys {
+				lo, hi := grid[k/4], grid[4+k%4]
+				n := rate / 5
+				a := make([]int16, n)
+				b := make([]int16, n)
+				tone.NewGenerator(rate, []float64{lo, hi}, level.SineAmplitude(-15)).Fill(a)
+				tone.NewGenerator(rate, []float64{2 * lo, 2 * hi}, level.SineAmplitude(-15-tc.harmonic)).Fill(b)
+				for i := range a {
+					a[i] += b[i]
+				}
+				got := digitsOf(detect(t, rate, a, 160))
+				if (got == string(digit)) != tc.want {
+					t.Errorf("%d Hz %c with harmonics %g dB under: got %q, want found=%v", rate, digit, tc.harmonic, got, tc.want)
+				}
+			}
+		}
+	}
+}

@@ -30,9 +30,10 @@
 //     8 dB under the other by ±1.5 dB);
 //   - what the two fitted tones do not explain at the six other
 //     frequencies stays 8 dB under the tone of their group (relative
-//     peaks: a third tone, speech formants), and the second harmonic of
-//     each tone stays 12 dB under it, beyond the other tone's leakage
-//     (speech and music have harmonics, DTMF has none).
+//     peaks: a third tone, speech formants), and so does the second
+//     harmonic of each tone, 12 dB under it (speech and music have
+//     harmonics, DTMF has none; the three harmonics of the low group that
+//     fall within 1.5 bins of a digit's high tone are not measured).
 //
 // Consecutive blocks holding the same digit make a tone. Its start and end
 // are estimated to a fraction of a block from the DFT power at the digit's
@@ -66,6 +67,9 @@
 //     digits too; a 3 s digit with a 10 ms drop-out found once.
 //   - TestNoise: every digit at -5 dBov in white noise at -20 dBov (15 dB
 //     SNR) found.
+//   - TestHarmonics: every digit with second harmonics 6 dB under its
+//     tones refused (found when the harmonic check is disabled), with
+//     harmonics 20 dB under found.
 //   - TestTalkOff: 16 minutes of synthetic talk (dsp/vad/vadtest.Talk,
 //     four voices, -10 and -25 dBov): no digit.
 //
