@@ -426,3 +426,82 @@ func FuzzDTMFElements(f *testing.F) {
 		}
 	})
 }
+
+// TestDTMFEncodeWire reads the packets dtmf-encode has rtp-sink send for
+// one digit on a plain UDP socket and checks them against RFC 4733: one
+// RTP timestamp for the event, the marker on its first packet only,
+// durations growing, the end packet sent three times with the whole
+// duration, the stream's SSRC.
+func TestDTMFEncodeWire(t *testing.T) {
+	if testing.Short() {
+		t.Skip("real-time: 0.6 s")
+	}
+	conn, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	tx := graphtest.Build(t, fmt.Sprintf("tone freqs=440 realtime=true duration=600ms ! dtmf-encode sink=tx digits=5 duration=100ms detect=false ! "+
+		"encode ! rtp-sink name=tx event-pt=101 remote=%s", conn.LocalAddr()), graphtest.Quiet)
+	done := make(chan error, 1)
+	go func() { done <- tx.Run(context.Background()) }()
+	type pkt struct {
+		h   pionrtp.Header
+		end bool
+		dur uint16
+	}
+	var events []pkt
+	var audioSSRC uint32
+	buf := make([]byte, 1500)
+	_ = conn.SetReadDeadline(time.Now().Add(3 * time.Second))
+	for {
+		n, err := conn.Read(buf)
+		if err != nil {
+			break // the deadline: the stream is over
+		}
+		var p pionrtp.Packet
+		if p.Unmarshal(buf[:n]) != nil {
+			t.Fatal("unparsable packet")
+		}
+		if p.PayloadType != 101 {
+			audioSSRC = p.SSRC
+			continue
+		}
+		if len(p.Payload) != 4 || p.Payload[0] != 5 {
+			t.Fatalf("event payload %x, want code 5", p.Payload)
+		}
+		events = append(events, pkt{p.Header, p.Payload[1]&0x80 != 0, uint16(p.Payload[2])<<8 | uint16(p.Payload[3])})
+		if len(events) > 0 && events[len(events)-1].end && len(events) >= 3 && events[len(events)-3].end {
+			_ = conn.SetReadDeadline(time.Now().Add(300 * time.Millisecond))
+		}
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if len(events) < 4 {
+		t.Fatalf("%d event packets, want updates and three ends", len(events))
+	}
+	ends := 0
+	for i, e := range events {
+		if e.h.Timestamp != events[0].h.Timestamp || e.h.SSRC != audioSSRC {
+			t.Errorf("packet %d: timestamp %d ssrc %d, want %d and the audio's %d", i, e.h.Timestamp, e.h.SSRC, events[0].h.Timestamp, audioSSRC)
+		}
+		if e.h.Marker != (i == 0) {
+			t.Errorf("packet %d: marker %v", i, e.h.Marker)
+		}
+		if i > 0 && !e.end && e.dur <= events[i-1].dur {
+			t.Errorf("packet %d: duration %d after %d, want growing", i, e.dur, events[i-1].dur)
+		}
+		if e.end {
+			ends++
+			if e.dur != 800 { // 100 ms at 8 kHz
+				t.Errorf("end packet %d: duration %d, want 800", i, e.dur)
+			}
+		} else if ends > 0 {
+			t.Errorf("packet %d: an update after the end", i)
+		}
+	}
+	if ends != 3 {
+		t.Errorf("%d end packets, want 3", ends)
+	}
+}
