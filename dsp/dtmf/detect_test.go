@@ -325,3 +325,17 @@ func TestHarmonics(t *testing.T) {
 		}
 	}
 }
+
+// TestOtherRates: a sequence of every digit is found at 11.025, 22.05,
+// 32, 44.1 and 48 kHz too.
+func TestOtherRates(t *testing.T) {
+	for _, rate := range []int{11025, 22050, 32000, 44100, 48000} {
+		pcm, err := Sequence(make([]int16, rate/10), rate, "0123456789*#ABCD", 50*time.Millisecond, 50*time.Millisecond, -15, -2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := digitsOf(detect(t, rate, pcm, rate/50)); got != "0123456789*#ABCD" {
+			t.Errorf("%d Hz: got %q", rate, got)
+		}
+	}
+}
