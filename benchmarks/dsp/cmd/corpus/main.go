@@ -329,10 +329,10 @@ type aecPath struct{ rt60, delayMs float64 }
 // delay 10–150 ms and echo return loss 6–20 dB; the far end and the near end
 // are talkers of different voices.
 func (g *gen) aec(rate int) error {
-	rt60s := []float64{0.1, 0.2, 0.3, 0.4}
-	delays := []float64{60, 10, 150, 110}
-	erls := []float64{20, 16, 12, 6}
-	scen := []int{0, 1, 2, 3}
+	rt60s := []float64{0.1, 0.16, 0.22, 0.28, 0.34, 0.4}
+	delays := []float64{60, 10, 150, 110, 30, 90}
+	erls := []float64{20, 16, 12, 6, 9, 18}
+	scen := []int{0, 1, 2, 3, 4, 5}
 	secs, change, nearStart := 20.0, 10.0, 6.0
 	if g.short {
 		scen = []int{0, 2}
@@ -343,7 +343,7 @@ func (g *gen) aec(rate int) error {
 			seed := uint64(rate)*7 + uint64(i)*101 + uint64(len(fam))*100003
 			far, near := (i*3+1)%len(voices), (i*3+6)%len(voices)
 			p1 := aecPath{rt60s[i], delays[i]}
-			p2 := aecPath{rt60s[(i+2)%4], delays[(i+1)%4]}
+			p2 := aecPath{rt60s[(i+3)%len(rt60s)], delays[(i+2)%len(delays)]}
 			farSig := g.track(far, rate, secs, i, seed)
 			echo := g.echo(farSig, rate, p1, erls[i], seed+1)
 			if fam == corpus.AECPathChange {

@@ -161,13 +161,22 @@ func markdown(res *Results) string {
 			fmt.Fprintf(&b, " %s |", implTitle[c])
 		}
 		fmt.Fprintf(&b, "\n|---|---|%s\n", strings.Repeat("---:|", len(cols)))
+		empty := true
 		for _, r := range res.Rows {
 			if r.Table != tab {
 				continue
 			}
+			empty = false
 			fmt.Fprintf(&b, "| %s | %s |", r.Group, r.Metric)
 			for _, impl := range cols {
 				fmt.Fprintf(&b, " %s |", cell(res, r, impl))
+			}
+			b.WriteString("\n")
+		}
+		if empty { // nothing ran: say why in each column
+			b.WriteString("| all | |")
+			for _, impl := range cols {
+				fmt.Fprintf(&b, " %s |", cell(res, &Row{Table: tab}, impl))
 			}
 			b.WriteString("\n")
 		}
