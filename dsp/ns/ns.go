@@ -153,6 +153,7 @@ type Suppressor struct {
 	pbar   []float64 // smoothed speech presence probability per bin
 	prevS  []float64 // |S|² of the previous frame's estimate per bin
 	pow    []float64 // |Y|² per bin
+	inv    []float64 // 1/noise per bin
 	minPow float64   // noise power of 16-bit rounding, per bin
 
 	// Minimum statistics bound: per bin, the smoothed periodogram, its
@@ -196,6 +197,7 @@ func New(cfg Config) (*Suppressor, error) {
 		pbar:  make([]float64, k),
 		prevS: make([]float64, k),
 		pow:   make([]float64, k),
+		inv:   make([]float64, k),
 		msP:   make([]float64, k),
 		msCur: make([]float64, k),
 		msSub: make([]float64, k*msSubs),
@@ -346,7 +348,7 @@ func (s *Suppressor) initNoise(pow []float64) {
 func (s *Suppressor) suppress(spec []complex128, pow []float64, track bool) (in, out float64) {
 	k := len(pow)
 	spec = spec[:k]
-	noise, pbar, prevS, msMin := s.noise[:k], s.pbar[:k], s.prevS[:k], s.msMin[:k]
+	noise, inv, pbar, prevS, msMin := s.noise[:k], s.inv[:k], s.pbar[:k], s.prevS[:k], s.msMin[:k]
 	floor, minPow := s.floor, s.minPow
 	for i, p := range pow {
 		nv := noise[i]
@@ -354,7 +356,7 @@ func (s *Suppressor) suppress(spec []complex128, pow []float64, track bool) (in,
 			// Noise tracking: P(H1|y) with equal priors is
 			// 1 / (1 + (1+ξ)·exp(-γ·ξ/(1+ξ))); over an exponent of 40 it
 			// is one within 1e-16, and the exp is skipped.
-			gamma := min(p/nv, gammaMax)
+			gamma := min(p*inv[i], gammaMax) // inv[i] = 1/nv, from the last frame
 			spp := 1.0
 			if x := gamma * sppExpK; x < sppExpCut {
 				spp = 1 / (1 + (1+sppXi)*math.Exp(-x))
@@ -370,13 +372,16 @@ func (s *Suppressor) suppress(spec []complex128, pow []float64, track bool) (in,
 		}
 		// Gain: decision-directed a priori SNR, Wiener gain, and the
 		// two-step estimate from it.
-		inv := 1 / nv
-		gamma := min(p*inv, gammaMax)
-		xi := ddAlpha*min(prevS[i]*inv, gammaMax) + (1-ddAlpha)*max(gamma-1, 0)
+		r := 1 / nv
+		inv[i] = r
+		gamma := min(p*r, gammaMax)
+		xi := ddAlpha*min(prevS[i]*r, gammaMax) + (1-ddAlpha)*max(gamma-1, 0)
 		xi = max(xi, xiMin)
-		g := xi / (1 + xi)
-		xi2 := g * g * gamma // two-step: the a priori SNR again, from this frame
-		g = max(xi2/(1+xi2), floor)
+		// The first step's Wiener gain g1 = ξ/(1+ξ) gives the two-step
+		// a priori SNR ξ2 = g1²·γ, and its gain ξ2/(1+ξ2) is, with one
+		// division instead of two, ξ²γ / ((1+ξ)² + ξ²γ).
+		x2 := xi * xi * gamma
+		g := max(x2/((1+xi)*(1+xi)+x2), floor)
 		gp := g * g * p
 		prevS[i] = gp
 		in += p
