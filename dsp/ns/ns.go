@@ -311,11 +311,11 @@ func (s *Suppressor) frame(pcm []int16) {
 	s.minimum(pow)
 	if s.frames < initFrams {
 		s.initNoise(pow)
-	}
-	s.inPow, s.outPow = s.suppress(spec, pow, s.frames >= initFrams)
-	if s.frames < initFrams {
 		s.frames++
+	} else {
+		s.track(pow)
 	}
+	s.inPow, s.outPow = s.suppress(spec, pow)
 
 	z := s.fft.inverse(spec)[:n]
 	// z holds l times the output frame, x[2t] + i·x[2t+1] conjugated.
@@ -336,43 +336,49 @@ func (s *Suppressor) frame(pcm []int16) {
 // initNoise averages the first frames' periodograms into the first noise
 // estimate.
 func (s *Suppressor) initNoise(pow []float64) {
-	w := 1 / float64(s.frames+1)
+	w := 1 / float64(s.frames+1) // frames counts the earlier ones
 	noise := s.noise[:len(pow)]
 	for i, p := range pow {
 		noise[i] = max(noise[i]+w*(p-noise[i]), s.minPow)
 	}
 }
 
-// suppress updates the noise estimate (if track) and applies the gains
-// to spec, bin by bin; it returns the power of spec before and after.
-func (s *Suppressor) suppress(spec []complex128, pow []float64, track bool) (in, out float64) {
+// track updates the noise estimate with one frame's periodogram.
+func (s *Suppressor) track(pow []float64) {
 	k := len(pow)
-	spec = spec[:k]
-	noise, inv, pbar, prevS, msMin := s.noise[:k], s.inv[:k], s.pbar[:k], s.prevS[:k], s.msMin[:k]
-	floor, minPow := s.floor, s.minPow
+	noise, inv, pbar, msMin := s.noise[:k], s.inv[:k], s.pbar[:k], s.msMin[:k]
+	minPow := s.minPow
 	for i, p := range pow {
 		nv := noise[i]
-		if track {
-			// Noise tracking: P(H1|y) with equal priors is
-			// 1 / (1 + (1+ξ)·exp(-γ·ξ/(1+ξ))); over an exponent of 40 it
-			// is one within 1e-16, and the exp is skipped.
-			gamma := min(p*inv[i], gammaMax) // inv[i] = 1/nv, from the last frame
-			spp := 1.0
-			if x := gamma * sppExpK; x < sppExpCut {
-				spp = 1 / (1 + (1+sppXi)*math.Exp(-x))
-			}
-			pb := sppSmooth*pbar[i] + (1-sppSmooth)*spp
-			pbar[i] = pb
-			if pb > sppCap {
-				spp = min(spp, sppCap)
-			}
-			e := (1-spp)*p + spp*nv // E[|N|² | y]
-			nv = max(min(sppAlpha*nv+(1-sppAlpha)*e, msBound*msMin[i]), minPow)
-			noise[i] = nv
+		// P(H1|y) with equal priors is 1 / (1 + (1+ξ)·exp(-γ·ξ/(1+ξ)));
+		// over an exponent of 40 it is one within 1e-16, and the exp is
+		// skipped.
+		gamma := min(p*inv[i], gammaMax) // inv[i] = 1/nv, from the last frame
+		spp := 1.0
+		if x := gamma * sppExpK; x < sppExpCut {
+			spp = 1 / (1 + (1+sppXi)*math.Exp(-x))
 		}
-		// Gain: decision-directed a priori SNR, Wiener gain, and the
-		// two-step estimate from it.
-		r := 1 / nv
+		pb := sppSmooth*pbar[i] + (1-sppSmooth)*spp
+		pbar[i] = pb
+		if pb > sppCap {
+			spp = min(spp, sppCap)
+		}
+		e := (1-spp)*p + spp*nv // E[|N|² | y]
+		noise[i] = max(min(sppAlpha*nv+(1-sppAlpha)*e, msBound*msMin[i]), minPow)
+	}
+}
+
+// suppress computes the gains and applies them to spec, bin by bin; it
+// returns the power of spec before and after.
+func (s *Suppressor) suppress(spec []complex128, pow []float64) (in, out float64) {
+	k := len(pow)
+	spec = spec[:k]
+	noise, inv, prevS := s.noise[:k], s.inv[:k], s.prevS[:k]
+	floor := s.floor
+	for i, p := range pow {
+		// Decision-directed a priori SNR, Wiener gain, and the two-step
+		// estimate from it.
+		r := 1 / noise[i]
 		inv[i] = r
 		gamma := min(p*r, gammaMax)
 		xi := ddAlpha*min(prevS[i]*r, gammaMax) + (1-ddAlpha)*max(gamma-1, 0)
