@@ -209,9 +209,34 @@ const (
 	s3  = 0.86602540378443864676 // sin(2π/3)
 )
 
+// radix5 is a radix-5 pass; its butterfly takes t1 = a1+a4, t2 = a2+a3,
+// t3 = a1-a4, t4 = a2-a3 and gives y0 = a0+t1+t2,
+// y1, y4 = a0 + c1·t1 + c2·t2 ∓ i·(s1·t3 + s2·t4),
+// y2, y3 = a0 + c2·t1 + c1·t2 ∓ i·(s2·t3 - s1·t4),
+// written out on real and imaginary parts (the compiler does not inline
+// it as a function).
 func radix5(x, y []complex128, n, ln int, tw []complex128) {
 	f := n / 5
 	mp := f / ln
+	if ln == 1 {
+		x0, x1, x2, x3, x4 := x[:f], x[f:2*f], x[2*f:3*f], x[3*f:4*f], x[4*f:5*f]
+		for k := range x0 {
+			o := y[5*k : 5*k+5]
+			a0, a1, a2, a3, a4 := x0[k], x1[k], x2[k], x3[k], x4[k]
+			t1r, t1i := real(a1)+real(a4), imag(a1)+imag(a4)
+			t2r, t2i := real(a2)+real(a3), imag(a2)+imag(a3)
+			t3r, t3i := real(a1)-real(a4), imag(a1)-imag(a4)
+			t4r, t4i := real(a2)-real(a3), imag(a2)-imag(a3)
+			b1r, b1i := real(a0)+c51*t1r+c52*t2r, imag(a0)+c51*t1i+c52*t2i
+			b2r, b2i := real(a0)+c52*t1r+c51*t2r, imag(a0)+c52*t1i+c51*t2i
+			d1r, d1i := s51*t3i+s52*t4i, -(s51*t3r + s52*t4r)
+			d2r, d2i := s52*t3i-s51*t4i, -(s52*t3r - s51*t4r)
+			o[0] = complex(real(a0)+t1r+t2r, imag(a0)+t1i+t2i)
+			o[1], o[4] = complex(b1r+d1r, b1i+d1i), complex(b1r-d1r, b1i-d1i)
+			o[2], o[3] = complex(b2r+d2r, b2i+d2i), complex(b2r-d2r, b2i-d2i)
+		}
+		return
+	}
 	for k := 0; k < mp; k++ {
 		i := ln * k
 		x0 := x[i : i+ln]
@@ -223,23 +248,18 @@ func radix5(x, y []complex128, n, ln int, tw []complex128) {
 		y0, y1, y2, y3, y4 := o[:ln], o[ln:2*ln], o[2*ln:3*ln], o[3*ln:4*ln], o[4*ln:5*ln]
 		t := tw[:4*ln]
 		for s := range x0 {
-			a0, a1, a2, a3, a4 := x0[s], x1[s], x2[s], x3[s], x4[s]
-			if ln > 1 {
-				a1 *= t[4*s]
-				a2 *= t[4*s+1]
-				a3 *= t[4*s+2]
-				a4 *= t[4*s+3]
-			}
-			t1, t2, t3, t4 := a1+a4, a2+a3, a1-a4, a2-a3
-			b1 := a0 + complex(c51, 0)*t1 + complex(c52, 0)*t2
-			b2 := a0 + complex(c52, 0)*t1 + complex(c51, 0)*t2
-			d1 := complex(s51, 0)*t3 + complex(s52, 0)*t4
-			d2 := complex(s52, 0)*t3 - complex(s51, 0)*t4
-			d1 = complex(imag(d1), -real(d1)) // -i·d1
-			d2 = complex(imag(d2), -real(d2))
-			y0[s] = a0 + t1 + t2
-			y1[s], y4[s] = b1+d1, b1-d1
-			y2[s], y3[s] = b2+d2, b2-d2
+			a0, a1, a2, a3, a4 := x0[s], x1[s]*t[4*s], x2[s]*t[4*s+1], x3[s]*t[4*s+2], x4[s]*t[4*s+3]
+			t1r, t1i := real(a1)+real(a4), imag(a1)+imag(a4)
+			t2r, t2i := real(a2)+real(a3), imag(a2)+imag(a3)
+			t3r, t3i := real(a1)-real(a4), imag(a1)-imag(a4)
+			t4r, t4i := real(a2)-real(a3), imag(a2)-imag(a3)
+			b1r, b1i := real(a0)+c51*t1r+c52*t2r, imag(a0)+c51*t1i+c52*t2i
+			b2r, b2i := real(a0)+c52*t1r+c51*t2r, imag(a0)+c52*t1i+c51*t2i
+			d1r, d1i := s51*t3i+s52*t4i, -(s51*t3r + s52*t4r)
+			d2r, d2i := s52*t3i-s51*t4i, -(s52*t3r - s51*t4r)
+			y0[s] = complex(real(a0)+t1r+t2r, imag(a0)+t1i+t2i)
+			y1[s], y4[s] = complex(b1r+d1r, b1i+d1i), complex(b1r-d1r, b1i-d1i)
+			y2[s], y3[s] = complex(b2r+d2r, b2i+d2i), complex(b2r-d2r, b2i-d2i)
 		}
 	}
 }
@@ -262,9 +282,8 @@ func radix3(x, y []complex128, n, ln int, tw []complex128) {
 				a2 *= t[2*s+1]
 			}
 			t1 := a1 + a2
-			b := a0 - complex(0.5, 0)*t1
-			d := complex(s3, 0) * (a1 - a2)
-			d = complex(imag(d), -real(d))
+			b := a0 - complex(0.5*real(t1), 0.5*imag(t1))
+			d := complex(s3*(imag(a1)-imag(a2)), -s3*(real(a1)-real(a2))) // -i·s3·(a1-a2)
 			y0[s] = a0 + t1
 			y1[s], y2[s] = b+d, b-d
 		}
