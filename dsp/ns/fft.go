@@ -6,12 +6,14 @@ import "math"
 // of m points over the even and odd samples packed as real and imaginary
 // parts, followed by the usual split into the two halves' spectra. The
 // complex FFT is a Stockham autosort of radix-5, -3, -4 and -2 stages
-// with precomputed twiddles: for the lengths used (160, 320, 640 and 960
-// points) it takes about half the time of gonum's FFTPACK port, mostly
-// by doing no bounds-checked index arithmetic in the butterflies.
+// with precomputed twiddles. For the lengths used (160, 320, 640 and 960
+// points) a forward and inverse pair takes a third or less of the time of
+// gonum's FFTPACK port (BenchmarkRFFT), whose accessors do index
+// arithmetic for every element; TestRFFT checks it against gonum's.
 //
-// Scaling follows gonum's fourier.FFT: forward gives X[k] = Σ x[t]·e^(-2πikt/l)
-// for k = 0..m, and inverse gives l times the signal.
+// Scaling follows gonum's fourier.FFT: forward gives
+// X[k] = Σ x[t]·e^(-2πikt/l) for k = 0..m, and inverse gives l times the
+// signal.
 type rfft struct {
 	m      int
 	stages []fftStage
@@ -101,7 +103,7 @@ func (f *rfft) transform(x []complex128) []complex128 {
 }
 
 // forward computes the spectrum of the l real samples in f.a (packed:
-// f.a[t] = x[2t] + i·x[2t+1]) into spec (m+1 bins) and returns it.
+// f.a[t] = x[2t] + i·x[2t+1]) into spec (m+1 bins); f.a is overwritten.
 func (f *rfft) forward(spec []complex128) {
 	z := f.transform(f.a)
 	m := f.m
