@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The project's whole test suite: formatting, vet, a pure-Go (CGO_ENABLED=0)
-# build of the core, all tests with the race detector, the runnable example,
-# then vet and tests of the codec plugin modules (plugins/opus, plugins/g729).
+# build of the core, the runnable example, the bench smoke run, the short DSP
+# benchmark (benchmarks/dsp), all tests with the race detector, then vet and
+# tests of the codec plugin modules (plugins/opus, plugins/g729).
 # Usage: ./scripts/test.sh        (the README's test command; CI runs it too)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -70,6 +71,9 @@ grep -q '"schema": "voxgraph-bench/1"' "$tmp/bench.json"
 grep -q '"calls_per_core"' "$tmp/bench.json"
 test -s "$tmp/bench.png"
 echo "ok"
+
+step "DSP benchmark, short: our aec/ns/agc/vad/dtmf beside speexdsp and WebRTC (installs espeak-ng, sox, libspeexdsp-dev, libwebrtc-audio-processing-dev)"
+benchmarks/dsp/run.sh --short --workdir "$tmp/dsp"
 
 step "go test $race ./..."
 go test $race -count=1 -timeout 20m ./...
