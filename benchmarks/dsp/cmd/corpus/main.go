@@ -272,7 +272,7 @@ func (g *gen) add(it corpus.Item) { g.m.Items = append(g.m.Items, it) }
 func (g *gen) speech(rate int) error {
 	secs := 12.0
 	talkers := []int{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}
-	nsTalkers := []int{0, 3, 4, 7}
+	nsTalkers := []int{0, 1, 3, 4, 7, 8}
 	agcTalkers := []int{1, 4}
 	agcLevels := []float64{-50, -40, -30, -20}
 	if g.short {
