@@ -1,0 +1,149 @@
+package aec
+
+import (
+	"math"
+
+	"gonum.org/v1/gonum/dsp/fourier"
+)
+
+// Residual echo suppression: the linear filter's output still holds the
+// echo it could not model (misadjustment, reverberation past the tail,
+// loudspeaker non-linearity). The suppressor estimates that residual per
+// bin as the leak (the part of the echo estimate's power still found in
+// the error, see Canceller) times the power of the echo estimate, and
+// applies a Wiener gain from a decision-directed a priori
+// signal-to-residual ratio, floored. The bins it attenuates lose the
+// near-end noise too; comfort noise with the near end's noise spectrum
+// (minimum tracking) fills them back so the background does not pump.
+//
+// Analysis and synthesis use a square-root Hann window over two blocks
+// with a hop of one, which reconstructs exactly with unit gains and
+// delays the output by one block.
+const (
+	ddAlpha     = 0.6  // weight of the previous frame in the a priori ratio
+	echoOver    = 1.5  // overestimation of the residual echo
+	echoDecay   = 0.5  // per block: the residual estimate falls no faster, for the reverberation tail
+	noiseRise   = 1.01 // per block: how fast the noise floor may rise (about 4 dB/s)
+	noiseSmooth = 0.7  // smoothing of the power the floor tracks
+)
+
+type suppressor struct {
+	n, l   int
+	fft    *fourier.FFT
+	win    []float64 // sqrt Hann, 2n
+	ePrev  []float64
+	yPrev  []float64
+	buf    []float64
+	s, y   []complex128
+	echo   []float64 // residual echo power estimate per bin
+	smooth []float64 // smoothed error power
+	noise  []float64 // near-end noise floor
+	prevS  []float64 // |G·S|² of the last block, for the decision-directed ratio
+	ola    []float64 // the second half of the last synthesis
+	floor  float64   // gain floor (amplitude)
+	cng    bool
+	rng    uint64
+}
+
+func newSuppressor(n int, fft *fourier.FFT, floorDB float64, cng bool) *suppressor {
+	l, nb := 2*n, n+1
+	s := &suppressor{
+		n: n, l: l, fft: fft,
+		win: make([]float64, l), ePrev: make([]float64, n), yPrev: make([]float64, n),
+		buf: make([]float64, l), s: make([]complex128, nb), y: make([]complex128, nb),
+		echo: make([]float64, nb), smooth: make([]float64, nb), noise: make([]float64, nb),
+		prevS: make([]float64, nb), ola: make([]float64, n),
+		floor: math.Pow(10, -floorDB/20), cng: cng,
+	}
+	for i := range s.win {
+		s.win[i] = math.Sqrt(0.5 - 0.5*math.Cos(2*math.Pi*float64(i)/float64(l)))
+	}
+	s.reset()
+	return s
+}
+
+func (s *suppressor) reset() {
+	clear(s.ePrev)
+	clear(s.yPrev)
+	clear(s.echo)
+	clear(s.smooth)
+	clear(s.noise)
+	clear(s.prevS)
+	clear(s.ola)
+	s.rng = 0x9e3779b97f4a7c15
+}
+
+// random returns a uniform number in [0, 1) (xorshift64*).
+func (s *suppressor) random() float64 {
+	s.rng ^= s.rng >> 12
+	s.rng ^= s.rng << 25
+	s.rng ^= s.rng >> 27
+	return float64((s.rng*0x2545f4914f6cdd1d)>>11) / (1 << 53)
+}
+
+// process suppresses the residual echo in e given the echo estimate y
+// and the leak, writing the block before e (one block of latency) to out.
+func (s *suppressor) process(e, y []float64, leak float64, out []float64) {
+	n := s.n
+	win := s.win[:s.l]
+	buf := s.buf[:s.l]
+	for i := range n {
+		buf[i] = win[i] * s.yPrev[i]
+		buf[n+i] = win[n+i] * y[i]
+	}
+	s.fft.Coefficients(s.y, buf)
+	for i := range n {
+		buf[i] = win[i] * s.ePrev[i]
+		buf[n+i] = win[n+i] * e[i]
+	}
+	s.fft.Coefficients(s.s, buf)
+	copy(s.ePrev, e)
+	copy(s.yPrev, y)
+
+	leak2 := min(1, 2*leak) * echoOver
+	floor := s.floor
+	echo, smooth, noise, prevS := s.echo[:len(s.s)], s.smooth[:len(s.s)], s.noise[:len(s.s)], s.prevS[:len(s.s)]
+	spec := s.y[:len(s.s)]
+	for k, c := range s.s {
+		p := real(c)*real(c) + imag(c)*imag(c)
+		yc := spec[k]
+		r := leak2 * (real(yc)*real(yc) + imag(yc)*imag(yc))
+		r = max(r, echoDecay*echo[k])
+		echo[k] = r
+
+		smooth[k] = noiseSmooth*smooth[k] + (1-noiseSmooth)*p
+		switch {
+		case noise[k] == 0:
+			noise[k] = smooth[k]
+		case smooth[k] < noise[k]:
+			noise[k] = smooth[k]
+		default:
+			noise[k] *= noiseRise
+		}
+
+		g := 1.0
+		if r > 1e-3 {
+			post := p / r
+			xi := ddAlpha*prevS[k]/r + (1-ddAlpha)*max(post-1, 0)
+			g = xi / (1 + xi)
+		}
+		g = max(g, floor)
+		prevS[k] = g * g * p
+		v := complex(g, 0) * c
+		if s.cng && g < 1 {
+			// Noise with the floor's power where the gain removed it.
+			a := math.Sqrt(noise[k] * (1 - g*g))
+			ph := 2 * math.Pi * s.random()
+			v += complex(a*math.Cos(ph), a*math.Sin(ph))
+		}
+		s.s[k] = v
+	}
+	s.s[0] = complex(real(s.s[0]), 0)
+	s.s[n] = complex(real(s.s[n]), 0)
+	s.fft.Sequence(buf, s.s)
+	scale := 1 / float64(s.l)
+	for i := range n {
+		out[i] = s.ola[i] + buf[i]*win[i]*scale
+		s.ola[i] = buf[n+i] * win[n+i] * scale
+	}
+}
