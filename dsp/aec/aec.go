@@ -227,6 +227,7 @@ type Canceller struct {
 
 	// ERLE smoothing
 	micPow, outPow float64
+	linMic, linOut float64 // smoothed microphone and linear output energies
 	prevMic        float64 // microphone energy of the last block (the suppressor's output lags one)
 	stats          Stats
 }
@@ -315,7 +316,7 @@ func (c *Canceller) Reset() {
 	if c.sup != nil {
 		c.sup.reset()
 	}
-	c.micPow, c.outPow, c.prevMic = 0, 0, 0
+	c.micPow, c.outPow, c.prevMic, c.linMic, c.linOut = 0, 0, 0, 0, 0
 	c.stats = Stats{Delay: time.Duration(c.delay) * BlockDuration, Leak: 1}
 }
 
@@ -423,7 +424,7 @@ func (c *Canceller) block() {
 		c.stats.Resets++
 		c.resetFilters()
 		copy(c.out, c.d)
-		c.finish(sdd, sxx, 0)
+		c.finish(sdd, sxx, 0, sdd)
 		return
 	}
 
@@ -477,7 +478,7 @@ func (c *Canceller) block() {
 
 	c.lastSyy = syy
 	c.adapt(sxx, see, syy, sey)
-	c.finish(sdd, sxx, see)
+	c.finish(sdd, sxx, see, sff)
 }
 
 // farSpectrum computes into dst the spectrum (scaled by 1/2N) of the two
@@ -704,19 +705,39 @@ func shiftPartitions(w [][]complex128, k int) {
 }
 
 // finish runs the suppressor on c.out and updates the statistics.
-func (c *Canceller) finish(sdd, sxx, see float64) {
+func (c *Canceller) finish(sdd, sxx, see, sff float64) {
 	n := float64(c.n)
-	if c.sup != nil {
-		c.sup.process(c.out, c.yf, c.leak, c.out)
-	}
-	var so float64
-	for _, v := range c.out {
-		so += v * v
-	}
 	farOn := sxx > n*1000
 	c.stats.DoubleTalk = farOn && c.adapted && see > 4*c.leak*c.lastSyy+n*1000
 	if c.stats.DoubleTalk {
 		c.stats.DoubleTalkBlocks++
+	}
+	// The linear filter's residual share, from its ERLE over far-end
+	// blocks without double talk: quick to rise after a path change.
+	if farOn && !c.stats.DoubleTalk {
+		c.linMic += 0.1 * (sdd - c.linMic)
+		c.linOut += 0.1 * (sff - c.linOut)
+	}
+	if c.worse > 0 { // the filter makes it worse: it cancels nothing
+		c.linOut = max(c.linOut, c.linMic)
+	}
+	if c.sup != nil {
+		// The far end's spectrum where the echo is strongest: the
+		// delay estimator's best candidate within the filter.
+		j, aligned := min(delayMargin, c.m-1), c.de == nil
+		if c.de != nil && c.de.cand >= 0 {
+			j, aligned = min(max(c.de.cand-c.delay, 0), c.m-1), true
+		}
+		i := c.xHead - j
+		if i < 0 {
+			i += c.m
+		}
+		rho := min(max((c.linOut+1)/(c.linMic+1), 0.001), 1)
+		c.sup.process(c.d, c.out, c.yf, c.x[i], c.leak, rho, aligned && farOn && !c.stats.DoubleTalk, c.out)
+	}
+	var so float64
+	for _, v := range c.out {
+		so += v * v
 	}
 	mic := sdd
 	if c.sup != nil {

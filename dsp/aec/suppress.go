@@ -21,18 +21,27 @@ import (
 // delays the output by one block.
 const (
 	ddAlpha     = 0.6  // weight of the previous frame in the a priori ratio
-	echoOver    = 1.5  // overestimation of the residual echo
+	echoOver    = 4  // overestimation of the residual echo
 	echoDecay   = 0.5  // per block: the residual estimate falls no faster, for the reverberation tail
 	noiseRise   = 1.01 // per block: how fast the noise floor may rise (about 4 dB/s)
 	noiseSmooth = 0.7  // smoothing of the power the floor tracks
+	reverbDecay = 0.5  // per block, of the far-end power that models the echo's reverberation
+	gainRate    = 0.05 // of the echo path power gain's least squares
 )
 
 type suppressor struct {
 	n, l   int
 	fft    *fourier.FFT
 	win    []float64 // sqrt Hann, 2n
+	dPrev  []float64
 	ePrev  []float64
 	yPrev  []float64
+	dSpec  []complex128
+	xs     []float64        // reverberant far-end power at the echo's delay
+	gain   []float64        // echo path power gain per bin: mic power ≈ gain·xs
+	sdx    []float64        // running mean of mic power × xs
+	sxx    []float64        // running mean of xs²
+	phasor [1024]complex128 // unit phasors at random phases, for comfort noise
 	buf    []float64
 	s, y   []complex128
 	echo   []float64 // residual echo power estimate per bin
@@ -49,7 +58,9 @@ func newSuppressor(n int, fft *fourier.FFT, floorDB float64, cng bool) *suppress
 	l, nb := 2*n, n+1
 	s := &suppressor{
 		n: n, l: l, fft: fft,
-		win: make([]float64, l), ePrev: make([]float64, n), yPrev: make([]float64, n),
+		win: make([]float64, l), dPrev: make([]float64, n), dSpec: make([]complex128, nb),
+		xs: make([]float64, nb), gain: make([]float64, nb), sdx: make([]float64, nb), sxx: make([]float64, nb),
+		ePrev: make([]float64, n), yPrev: make([]float64, n),
 		buf: make([]float64, l), s: make([]complex128, nb), y: make([]complex128, nb),
 		echo: make([]float64, nb), smooth: make([]float64, nb), noise: make([]float64, nb),
 		prevS: make([]float64, nb), ola: make([]float64, n),
@@ -58,11 +69,22 @@ func newSuppressor(n int, fft *fourier.FFT, floorDB float64, cng bool) *suppress
 	for i := range s.win {
 		s.win[i] = math.Sqrt(0.5 - 0.5*math.Cos(2*math.Pi*float64(i)/float64(l)))
 	}
+	for i := range s.phasor {
+		ph := 2 * math.Pi * float64(i) / float64(len(s.phasor))
+		s.phasor[i] = complex(math.Cos(ph), math.Sin(ph))
+	}
 	s.reset()
 	return s
 }
 
 func (s *suppressor) reset() {
+	clear(s.dPrev)
+	clear(s.xs)
+	clear(s.sdx)
+	clear(s.sxx)
+	for k := range s.gain {
+		s.gain[k] = 1 // until measured: the echo as loud as the far end
+	}
 	clear(s.ePrev)
 	clear(s.yPrev)
 	clear(s.echo)
@@ -73,20 +95,29 @@ func (s *suppressor) reset() {
 	s.rng = 0x9e3779b97f4a7c15
 }
 
-// random returns a uniform number in [0, 1) (xorshift64*).
-func (s *suppressor) random() float64 {
+// random returns a pseudo-random number (xorshift64*).
+func (s *suppressor) random() uint64 {
 	s.rng ^= s.rng >> 12
 	s.rng ^= s.rng << 25
 	s.rng ^= s.rng >> 27
-	return float64((s.rng*0x2545f4914f6cdd1d)>>11) / (1 << 53)
+	return (s.rng * 0x2545f4914f6cdd1d) >> 32
 }
 
-// process suppresses the residual echo in e given the echo estimate y
-// and the leak, writing the block before e (one block of latency) to out.
-func (s *suppressor) process(e, y []float64, leak float64, out []float64) {
+// process suppresses the residual echo in e, given the microphone block
+// d, the echo estimate y, the far end's spectrum x at the echo's delay,
+// the leak and rho (the residual's share of the echo the linear filter
+// leaves, from its measured ERLE), and writes the block before e (one
+// block of latency) to out. learn says whether the block may train the
+// echo path's power gain (far end active, no double talk).
+func (s *suppressor) process(d, e, y []float64, x []complex128, leak, rho float64, learn bool, out []float64) {
 	n := s.n
 	win := s.win[:s.l]
 	buf := s.buf[:s.l]
+	for i := range n {
+		buf[i] = win[i] * s.dPrev[i]
+		buf[n+i] = win[n+i] * d[i]
+	}
+	s.fft.Coefficients(s.dSpec, buf)
 	for i := range n {
 		buf[i] = win[i] * s.yPrev[i]
 		buf[n+i] = win[n+i] * y[i]
@@ -97,17 +128,40 @@ func (s *suppressor) process(e, y []float64, leak float64, out []float64) {
 		buf[n+i] = win[n+i] * e[i]
 	}
 	s.fft.Coefficients(s.s, buf)
+	copy(s.dPrev, d)
 	copy(s.ePrev, e)
 	copy(s.yPrev, y)
 
-	leak2 := min(1, 2*leak) * echoOver
+	nb := len(s.s)
+	xs, gain, dspec := s.xs[:nb], s.gain[:nb], s.dSpec[:nb]
+	x = x[:nb]
+	// Reverberant far-end power at the echo's delay, and the echo path's
+	// power gain from it to the microphone (least squares over time).
+	xScale := float64(s.l) * float64(s.l) / 2 // x is scaled by 1/2N and not windowed
+	for k := range nb {
+		xp := (real(x[k])*real(x[k]) + imag(x[k])*imag(x[k])) * xScale
+		xs[k] = reverbDecay*xs[k] + xp
+	}
+	if learn {
+		sdx, sxx := s.sdx[:nb], s.sxx[:nb]
+		for k := range nb {
+			dp := real(dspec[k])*real(dspec[k]) + imag(dspec[k])*imag(dspec[k])
+			sdx[k] += gainRate * (dp*xs[k] - sdx[k])
+			sxx[k] += gainRate * (xs[k]*xs[k] - sxx[k])
+			if sxx[k] > 0 {
+				gain[k] = sdx[k] / sxx[k]
+			}
+		}
+	}
+
+	leak2 := min(1, 2*leak)
 	floor := s.floor
-	echo, smooth, noise, prevS := s.echo[:len(s.s)], s.smooth[:len(s.s)], s.noise[:len(s.s)], s.prevS[:len(s.s)]
-	spec := s.y[:len(s.s)]
+	echo, smooth, noise, prevS := s.echo[:nb], s.smooth[:nb], s.noise[:nb], s.prevS[:nb]
+	spec := s.y[:nb]
 	for k, c := range s.s {
 		p := real(c)*real(c) + imag(c)*imag(c)
 		yc := spec[k]
-		r := leak2 * (real(yc)*real(yc) + imag(yc)*imag(yc))
+		r := max(leak2*(real(yc)*real(yc)+imag(yc)*imag(yc)), rho*gain[k]*xs[k]) * echoOver
 		r = max(r, echoDecay*echo[k])
 		echo[k] = r
 
@@ -133,8 +187,7 @@ func (s *suppressor) process(e, y []float64, leak float64, out []float64) {
 		if s.cng && g < 1 {
 			// Noise with the floor's power where the gain removed it.
 			a := math.Sqrt(noise[k] * (1 - g*g))
-			ph := 2 * math.Pi * s.random()
-			v += complex(a*math.Cos(ph), a*math.Sin(ph))
+			v += complex(a, 0) * s.phasor[s.random()%uint64(len(s.phasor))]
 		}
 		s.s[k] = v
 	}
