@@ -21,7 +21,7 @@ import (
 // delays the output by one block.
 const (
 	ddAlpha     = 0.6  // weight of the previous frame in the a priori ratio
-	echoOver    = 4  // overestimation of the residual echo
+	echoOver    = 4    // overestimation of the residual echo
 	echoDecay   = 0.5  // per block: the residual estimate falls no faster, for the reverberation tail
 	noiseRise   = 1.01 // per block: how fast the noise floor may rise (about 4 dB/s)
 	noiseSmooth = 0.7  // smoothing of the power the floor tracks
