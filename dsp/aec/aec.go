@@ -200,9 +200,10 @@ type Canceller struct {
 	xHead  int
 	wf, wb [][]complex128 // foreground and background weights per partition
 	prop   []float64      // proportionate step per partition
+	norm   []float64      // squared norm of each background partition
 
 	tbuf        []float64
-	cbuf        []complex128
+	cbuf, cbuf2 []complex128
 	eSpec       []complex128
 	ySpec       []complex128
 	d           []float64
@@ -262,8 +263,9 @@ func New(cfg Config) (*Canceller, error) {
 		c.wb[j] = make([]complex128, nb)
 	}
 	c.prop = make([]float64, m)
+	c.norm = make([]float64, m)
 	c.tbuf = make([]float64, l)
-	c.cbuf = make([]complex128, nb)
+	c.cbuf, c.cbuf2 = make([]complex128, nb), make([]complex128, nb)
 	c.eSpec = make([]complex128, nb)
 	c.ySpec = make([]complex128, nb)
 	c.d = make([]float64, n)
@@ -328,6 +330,7 @@ func (c *Canceller) resetFilters() {
 	}
 	clear(c.power)
 	clear(c.step)
+	clear(c.norm)
 	clear(c.eh)
 	clear(c.yh)
 	c.pey, c.pyy, c.leak = 1, 1, 1
@@ -409,8 +412,7 @@ func (c *Canceller) block() {
 		sdd += v * v
 	}
 	// Foreground and background outputs and errors.
-	sff := c.filter(c.wf, c.yf, c.ef)
-	see := c.filter(c.wb, c.yb, c.eb)
+	sff, see := c.filter()
 	var dbf, syy, sey float64
 	for i := range n {
 		dy := c.yf[i] - c.yb[i]
@@ -508,28 +510,41 @@ func (c *Canceller) farSpectrum(dst []complex128, back int) float64 {
 	return e
 }
 
-// filter computes the echo estimate y of the weights w over the far-end
-// history, and the error e = mic - y; it returns the error's energy.
-func (c *Canceller) filter(w [][]complex128, y, e []float64) float64 {
-	acc := c.cbuf[:c.nb]
-	clear(acc)
+// filter computes the echo estimates of the foreground and background
+// weights over the far-end history (one pass over both), and the errors
+// mic - y; it returns the errors' energies.
+func (c *Canceller) filter() (sff, see float64) {
+	nb := c.nb
+	accF, accB := c.cbuf[:nb], c.cbuf2[:nb]
+	clear(accF)
+	clear(accB)
 	for j := range c.m {
 		i := c.xHead - j
 		if i < 0 {
 			i += c.m
 		}
-		x := c.x[i][:len(acc)]
-		wj := w[j][:len(acc)]
-		for k := range acc {
-			acc[k] += x[k] * wj[k]
+		x := c.x[i][:nb]
+		wf, wb := c.wf[j][:nb], c.wb[j][:nb]
+		for k, xv := range x {
+			accF[k] += xv * wf[k]
+			accB[k] += xv * wb[k]
 		}
 	}
+	sff = c.output(accF, c.yf, c.ef)
+	see = c.output(accB, c.yb, c.eb)
+	return sff, see
+}
+
+// output turns an echo estimate spectrum into the time-domain estimate y
+// and error e; it returns the error's energy.
+func (c *Canceller) output(acc []complex128, y, e []float64) float64 {
 	c.fft.Sequence(c.tbuf, acc)
 	var see float64
 	d := c.d[:len(y)]
+	t := c.tbuf[c.n : c.n+len(y)]
 	for i := range y {
-		y[i] = c.tbuf[c.n+i]
-		e[i] = d[i] - y[i]
+		y[i] = t[i]
+		e[i] = d[i] - t[i]
 		see += e[i] * e[i]
 	}
 	return see
@@ -606,14 +621,11 @@ func (c *Canceller) adapt(sxx, see, syy, sey float64) {
 		c.sumAdapt += rate
 	}
 
-	// Proportionate steps from the background weights' norms.
+	// Proportionate steps from the background weights' norms (summed
+	// by the last block's gradient step).
 	var maxNorm, sum float64
-	for j, w := range c.wb {
-		t := 1.0
-		for _, v := range w {
-			t += real(v)*real(v) + imag(v)*imag(v)
-		}
-		c.prop[j] = math.Sqrt(t)
+	for j := range c.prop {
+		c.prop[j] = math.Sqrt(c.norm[j] + 1)
 		maxNorm = max(maxNorm, c.prop[j])
 	}
 	for j := range c.prop {
@@ -641,19 +653,23 @@ func (c *Canceller) adapt(sxx, see, syy, sey float64) {
 		xj := c.x[i][:nb]
 		w := c.wb[j][:nb]
 		p := c.prop[j]
+		var norm float64
 		for k := range w {
 			g := complex(p*step[k], 0)
-			w[k] += g * complex(real(xj[k]), -imag(xj[k])) * e[k]
+			v := w[k] + g*complex(real(xj[k]), -imag(xj[k]))*e[k]
+			w[k] = v
+			norm += real(v)*real(v) + imag(v)*imag(v)
 		}
 		if j == 0 || j == other {
-			c.constrain(w)
+			norm = c.constrain(w)
 		}
+		c.norm[j] = norm
 	}
 }
 
 // constrain zeroes the second half of w's impulse response, so the block
-// convolution stays linear.
-func (c *Canceller) constrain(w []complex128) {
+// convolution stays linear, and returns w's squared norm.
+func (c *Canceller) constrain(w []complex128) float64 {
 	c.fft.Sequence(c.tbuf, w)
 	scale := 1 / float64(c.l)
 	for i := range c.n {
@@ -661,6 +677,11 @@ func (c *Canceller) constrain(w []complex128) {
 	}
 	clear(c.tbuf[c.n:])
 	c.fft.Coefficients(w, c.tbuf)
+	var norm float64
+	for _, v := range w {
+		norm += real(v)*real(v) + imag(v)*imag(v)
+	}
+	return norm
 }
 
 // setDelay moves the bulk delay to `to` blocks, shifting the weights by
@@ -733,7 +754,7 @@ func (c *Canceller) finish(sdd, sxx, see, sff float64) {
 			i += c.m
 		}
 		rho := min(max((c.linOut+1)/(c.linMic+1), 0.001), 1)
-		c.sup.process(c.d, c.out, c.yf, c.x[i], c.leak, rho, aligned && farOn && !c.stats.DoubleTalk, c.out)
+		c.sup.process(c.d, c.out, c.yf, c.x[i], c.leak, rho, c.stats.DoubleTalk, aligned && farOn && !c.stats.DoubleTalk, c.out)
 	}
 	var so float64
 	for _, v := range c.out {

@@ -22,6 +22,9 @@ import (
 const (
 	ddAlpha     = 0.6  // weight of the previous frame in the a priori ratio
 	echoOver    = 4    // overestimation of the residual echo
+	dtOver      = 1    // … in double talk, so the near end is kept
+	dtHang      = 20   // blocks double talk is assumed to last after it was detected
+	dtMaxRho    = 0.1  // double talk is only believed while the linear filter takes 10 dB off
 	echoDecay   = 0.5  // per block: the residual estimate falls no faster, for the reverberation tail
 	noiseRise   = 1.01 // per block: how fast the noise floor may rise (about 4 dB/s)
 	noiseSmooth = 0.7  // smoothing of the power the floor tracks
@@ -51,6 +54,7 @@ type suppressor struct {
 	ola    []float64 // the second half of the last synthesis
 	floor  float64   // gain floor (amplitude)
 	cng    bool
+	dtHold int // blocks of double talk hangover left
 	rng    uint64
 }
 
@@ -79,6 +83,7 @@ func newSuppressor(n int, fft *fourier.FFT, floorDB float64, cng bool) *suppress
 
 func (s *suppressor) reset() {
 	clear(s.dPrev)
+	s.dtHold = 0
 	clear(s.xs)
 	clear(s.sdx)
 	clear(s.sxx)
@@ -109,7 +114,7 @@ func (s *suppressor) random() uint64 {
 // leaves, from its measured ERLE), and writes the block before e (one
 // block of latency) to out. learn says whether the block may train the
 // echo path's power gain (far end active, no double talk).
-func (s *suppressor) process(d, e, y []float64, x []complex128, leak, rho float64, learn bool, out []float64) {
+func (s *suppressor) process(d, e, y []float64, x []complex128, leak, rho float64, dt, learn bool, out []float64) {
 	n := s.n
 	win := s.win[:s.l]
 	buf := s.buf[:s.l]
@@ -138,9 +143,24 @@ func (s *suppressor) process(d, e, y []float64, x []complex128, leak, rho float6
 	// Reverberant far-end power at the echo's delay, and the echo path's
 	// power gain from it to the microphone (least squares over time).
 	xScale := float64(s.l) * float64(s.l) / 2 // x is scaled by 1/2N and not windowed
+	var pd, pe float64
 	for k := range nb {
 		xp := (real(x[k])*real(x[k]) + imag(x[k])*imag(x[k])) * xScale
 		xs[k] = reverbDecay*xs[k] + xp
+		pd += real(dspec[k])*real(dspec[k]) + imag(dspec[k])*imag(dspec[k])
+		pe += gain[k] * xs[k]
+	}
+	// Double talk is kept from the suppressor's overestimation when the
+	// microphone is also well above the echo the power model predicts
+	// (an echo path change raises the canceller's error, not that).
+	over := float64(echoOver)
+	if dt && pd > 2*pe && rho < dtMaxRho {
+		s.dtHold = dtHang
+		learn = false
+	}
+	if s.dtHold > 0 {
+		s.dtHold--
+		over = dtOver
 	}
 	if learn {
 		sdx, sxx := s.sdx[:nb], s.sxx[:nb]
@@ -161,7 +181,7 @@ func (s *suppressor) process(d, e, y []float64, x []complex128, leak, rho float6
 	for k, c := range s.s {
 		p := real(c)*real(c) + imag(c)*imag(c)
 		yc := spec[k]
-		r := max(leak2*(real(yc)*real(yc)+imag(yc)*imag(yc)), rho*gain[k]*xs[k]) * echoOver
+		r := max(leak2*(real(yc)*real(yc)+imag(yc)*imag(yc)), rho*gain[k]*xs[k]) * over
 		r = max(r, echoDecay*echo[k])
 		echo[k] = r
 
