@@ -62,7 +62,6 @@ import (
 	"math"
 	"time"
 
-	"gonum.org/v1/gonum/dsp/fourier"
 )
 
 // BlockDuration is the length of the blocks a Canceller processes.
@@ -189,7 +188,7 @@ type Stats struct {
 type Canceller struct {
 	cfg            Config
 	n, l, nb, m    int
-	fft            *fourier.FFT
+	fft            *realFFT
 	maxDelayBlocks int
 
 	ring    []float64 // raw far end, by absolute sample index modulo len
@@ -246,10 +245,16 @@ func New(cfg Config) (*Canceller, error) {
 		m = 1
 	}
 	l, nb := 2*n, n+1
-	c := &Canceller{cfg: cfg, n: n, l: l, nb: nb, m: m, fft: fourier.NewFFT(l)}
+	fft, err := newRealFFT(l)
+	if err != nil {
+		return nil, err
+	}
+	c := &Canceller{cfg: cfg, n: n, l: l, nb: nb, m: m, fft: fft}
 	if cfg.MaxDelay > 0 {
 		c.maxDelayBlocks = int(cfg.MaxDelay / BlockDuration)
-		c.de = newDelayEstimator(n, cfg.Rate, c.maxDelayBlocks)
+		if c.de, err = newDelayEstimator(n, cfg.Rate, c.maxDelayBlocks); err != nil {
+			return nil, err
+		}
 	}
 	c.delay = int(cfg.Delay / BlockDuration)
 	ringBlocks := max(c.maxDelayBlocks, c.delay) + m + 3

@@ -4,7 +4,6 @@ import (
 	"math"
 	"math/bits"
 
-	"gonum.org/v1/gonum/dsp/fourier"
 )
 
 // Delay estimation by binary spectra (as WebRTC's delay estimator): each
@@ -29,7 +28,7 @@ const (
 // microphone signal behind the far end.
 type delayEstimator struct {
 	n        int
-	fft      *fourier.FFT
+	fft      *realFFT
 	win, buf []float64
 	spec     []complex128
 	edges    [delayBands + 1]int
@@ -47,10 +46,14 @@ type delayEstimator struct {
 	minPow float64
 }
 
-func newDelayEstimator(n, rate, maxBlocks int) *delayEstimator {
+func newDelayEstimator(n, rate, maxBlocks int) (*delayEstimator, error) {
+	fft, err := newRealFFT(n)
+	if err != nil {
+		return nil, err
+	}
 	d := &delayEstimator{
 		n:      n,
-		fft:    fourier.NewFFT(n),
+		fft:    fft,
 		win:    make([]float64, n),
 		buf:    make([]float64, n),
 		spec:   make([]complex128, n/2+1),
@@ -68,7 +71,7 @@ func newDelayEstimator(n, rate, maxBlocks int) *delayEstimator {
 		d.edges[b] = lo + b*(hi-lo)/delayBands
 	}
 	d.reset()
-	return d
+	return d, nil
 }
 
 func (d *delayEstimator) reset() {

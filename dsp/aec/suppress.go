@@ -3,7 +3,6 @@ package aec
 import (
 	"math"
 
-	"gonum.org/v1/gonum/dsp/fourier"
 )
 
 // Residual echo suppression: the linear filter's output still holds the
@@ -34,7 +33,7 @@ const (
 
 type suppressor struct {
 	n, l   int
-	fft    *fourier.FFT
+	fft    *realFFT
 	win    []float64 // sqrt Hann, 2n
 	dPrev  []float64
 	ePrev  []float64
@@ -58,7 +57,7 @@ type suppressor struct {
 	rng    uint64
 }
 
-func newSuppressor(n int, fft *fourier.FFT, floorDB float64, cng bool) *suppressor {
+func newSuppressor(n int, fft *realFFT, floorDB float64, cng bool) *suppressor {
 	l, nb := 2*n, n+1
 	s := &suppressor{
 		n: n, l: l, fft: fft,
