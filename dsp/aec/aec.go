@@ -61,7 +61,6 @@ import (
 	"fmt"
 	"math"
 	"time"
-
 )
 
 // BlockDuration is the length of the blocks a Canceller processes.

@@ -3,7 +3,6 @@ package aec
 import (
 	"math"
 	"math/bits"
-
 )
 
 // Delay estimation by binary spectra (as WebRTC's delay estimator): each

@@ -2,7 +2,6 @@ package aec
 
 import (
 	"math"
-
 )
 
 // Residual echo suppression: the linear filter's output still holds the
@@ -19,16 +18,16 @@ import (
 // with a hop of one, which reconstructs exactly with unit gains and
 // delays the output by one block.
 const (
-	ddAlpha     = 0.6  // weight of the previous frame in the a priori ratio
-	echoOver    = 4    // overestimation of the residual echo
-	dtOver      = 1    // … in double talk, so the near end is kept
-	dtHang      = 20   // blocks double talk is assumed to last after it was detected
-	dtMaxRho    = 0.1  // double talk is only believed while the linear filter takes 10 dB off
-	echoDecay   = 0.5  // per block: the residual estimate falls no faster, for the reverberation tail
-	noiseRise   = 1.01 // per block: how fast the noise floor may rise (about 4 dB/s)
-	noiseSmooth = 0.7  // smoothing of the power the floor tracks
-	reverbDecay = 0.5  // per block, of the far-end power that models the echo's reverberation
-	gainRate    = 0.05 // of the echo path power gain's least squares
+	ddAlpha     = 0.6   // weight of the previous frame in the a priori ratio
+	echoOver    = 12    // overestimation of the residual echo
+	dtOver      = 1     // … in double talk, so the near end is kept
+	dtHang      = 20    // blocks double talk is assumed to last after it was detected
+	dtMaxRho    = 0.1   // double talk is only believed while the linear filter takes 10 dB off
+	echoDecay   = 0.5   // per block: the residual estimate falls no faster, for the reverberation tail
+	noiseRise   = 1.005 // per block: how fast the noise floor may rise (about 2 dB/s)
+	noiseSmooth = 0.7   // smoothing of the power the floor tracks
+	reverbDecay = 0.5   // per block, of the far-end power that models the echo's reverberation
+	gainRate    = 0.05  // of the echo path power gain's least squares
 )
 
 type suppressor struct {
@@ -190,7 +189,7 @@ func (s *suppressor) process(d, e, y []float64, x []complex128, leak, rho float6
 			noise[k] = smooth[k]
 		case smooth[k] < noise[k]:
 			noise[k] = smooth[k]
-		default:
+		case r < 0.25*smooth[k]: // rise only where the echo does not dominate
 			noise[k] *= noiseRise
 		}
 
