@@ -617,7 +617,7 @@ func (c *Canceller) adapt(sxx, see, syy, sey float64) {
 	} else {
 		rate := 0.0
 		if sxx > float64(2*n)*1000 {
-			rate = min(0.25*sxx, 0.25*see) / see
+			rate = min(0.8*sxx, 0.8*see) / see
 		}
 		for k := range nb {
 			c.step[k] = rate / (c.power[k] + 10)
@@ -693,6 +693,11 @@ func (c *Canceller) constrain(w []complex128) float64 {
 func (c *Canceller) setDelay(to int) {
 	k := to - c.delay
 	c.delay = to
+	if c.linOut > 0.5*c.linMic {
+		// The filter takes less than 3 dB off: it has found nothing
+		// worth keeping, so it starts again with the fast initial step.
+		c.resetFilters()
+	}
 	c.stats.DelayChanges++
 	c.stats.Delay = time.Duration(to) * BlockDuration
 	for _, w := range [][][]complex128{c.wf, c.wb} {

@@ -213,6 +213,7 @@ const (
 	minSegSNR         = 18.0 // dB, near end in double talk
 	minDoubleTalkERLE = 20.0 // dB, far end alone after double talk
 	minRecoveredERLE  = 18.0 // dB, 2-4 s after an echo path change
+	minBeyondTailERLE = 12.0 // dB, linear, 6-12 s, echo 400 ms behind the far end
 )
 
 // TestDoubleTalk: near-end talk at -26 dBov over far-end talk at -20 dBov
@@ -288,27 +289,128 @@ func TestPathChange(t *testing.T) {
 	}
 }
 
-func TestExperiment(t *testing.T) {
-	for _, rate := range []int{8000, 16000} {
-		h := room(rate, 300*time.Millisecond, 60*time.Millisecond, 10, 5)
-		s := makeScene(rate, 12*time.Second, h, -20, 0)
-		c, err := aec.New(aec.Config{Rate: rate})
+// TestDelayBeyondTail: an echo 400 ms behind the far end is out of reach
+// of a 250 ms filter without the bulk delay; with it the echo is
+// cancelled, and the estimate is within a block or two.
+func TestDelayBeyondTail(t *testing.T) {
+	rate := 8000
+	h := room(rate, 200*time.Millisecond, 400*time.Millisecond, 10, 41)
+	s := makeScene(rate, 12*time.Second, h, -20, 0)
+	var got [2]float64
+	for k, cfg := range []aec.Config{{Rate: rate, Suppression: aec.NoSuppression}, {Rate: rate, Suppression: aec.NoSuppression, MaxDelay: aec.NoDelayEstimation}} {
+		c, err := aec.New(cfg)
 		if err != nil {
 			t.Fatal(err)
 		}
-		start := time.Now()
 		out := run(t, c, s.mic, s.far)
-		took := time.Since(start)
-		t.Logf("%d Hz: %v; ERLE 0-2s %.1f dB, 2-4 s %.1f, 4-12 s %.1f; stats %+v", rate, took,
-			erle(s.mic, out, s.farTruth, rate, 0, 2*time.Second),
-			erle(s.mic, out, s.farTruth, rate, 2*time.Second, 4*time.Second),
-			erle(s.mic, out, s.farTruth, rate, 4*time.Second, 12*time.Second), c.Stats())
-		c, _ = aec.New(aec.Config{Rate: rate, Suppression: aec.NoSuppression, MaxDelay: aec.NoDelayEstimation, Delay: 50 * time.Millisecond})
-		out = run(t, c, s.mic, s.far)
-		t.Logf("%d Hz linear fixed delay: ERLE 0-2s %.1f dB, 2-4 s %.1f, 4-12 s %.1f; stats %+v", rate,
-			erle(s.mic, out, s.farTruth, rate, 0, 2*time.Second),
-			erle(s.mic, out, s.farTruth, rate, 2*time.Second, 4*time.Second),
-			erle(s.mic, out, s.farTruth, rate, 4*time.Second, 12*time.Second), c.Stats())
+		got[k] = erle(s.mic, out, s.farTruth, rate, 6*time.Second, 12*time.Second)
+		if k == 0 {
+			st := c.Stats()
+			if !st.DelayFound || st.Delay < 400*time.Millisecond-2*delayMargin || st.Delay > 400*time.Millisecond {
+				t.Errorf("bulk delay %s (found %v), want about %s", st.Delay, st.DelayFound, 400*time.Millisecond-delayMargin)
+			}
+		}
 	}
-	_ = errors.Is
+	t.Logf("linear ERLE 6-12 s with delay estimation %.1f dB, without %.1f dB", got[0], got[1])
+	if got[0] < minBeyondTailERLE || got[1] > 3 {
+		t.Errorf("linear ERLE 6-12 s with delay estimation %.1f dB, without %.1f dB; want at least %g and at most 3", got[0], got[1], minBeyondTailERLE)
+	}
+}
+
+// TestConfigErrors: unsupported rates, out-of-range fields and wrong block
+// sizes are errors, never panics.
+func TestConfigErrors(t *testing.T) {
+	bad := []struct {
+		name string
+		cfg  aec.Config
+		rate bool // a wrapped ErrUnsupportedRate
+	}{
+		{"no rate", aec.Config{}, true},
+		{"44.1 kHz", aec.Config{Rate: 44100}, true},
+		{"48 kHz", aec.Config{Rate: 48000}, true},
+		{"negative rate", aec.Config{Rate: -8000}, true},
+		{"tail over 500 ms", aec.Config{Rate: 8000, Tail: 501 * time.Millisecond}, false},
+		{"negative tail", aec.Config{Rate: 8000, Tail: -time.Millisecond}, false},
+		{"max delay over 1 s", aec.Config{Rate: 8000, MaxDelay: 2 * time.Second}, false},
+		{"negative delay", aec.Config{Rate: 8000, Delay: -time.Millisecond}, false},
+		{"delay over max delay", aec.Config{Rate: 8000, Delay: 600 * time.Millisecond}, false},
+		{"suppression NaN", aec.Config{Rate: 8000, Suppression: math.NaN()}, false},
+		{"suppression +Inf", aec.Config{Rate: 8000, Suppression: math.Inf(1)}, false},
+		{"suppression -2", aec.Config{Rate: 8000, Suppression: -2}, false},
+		{"suppression 100 dB", aec.Config{Rate: 8000, Suppression: 100}, false},
+	}
+	for _, tt := range bad {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := aec.New(tt.cfg)
+			if err == nil {
+				t.Fatalf("New(%+v) = %v, want an error", tt.cfg, c)
+			}
+			if errors.Is(err, aec.ErrUnsupportedRate) != tt.rate {
+				t.Errorf("error %q: ErrUnsupportedRate %v, want %v", err, !tt.rate, tt.rate)
+			}
+		})
+	}
+	for _, cfg := range []aec.Config{
+		{Rate: 8000, Tail: time.Millisecond},
+		{Rate: 16000, Tail: aec.MaxTail, MaxDelay: aec.MaxMaxDelay, Delay: aec.MaxMaxDelay},
+		{Rate: 16000, MaxDelay: aec.NoDelayEstimation, Delay: time.Second, Suppression: aec.NoSuppression},
+	} {
+		if _, err := aec.New(cfg); err != nil {
+			t.Errorf("New(%+v): %v", cfg, err)
+		}
+	}
+	c, err := aec.New(aec.Config{Rate: 16000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	block := make([]int16, 160)
+	for _, sz := range [][3]int{{80, 160, 160}, {160, 80, 160}, {160, 160, 159}, {0, 0, 0}, {320, 320, 320}} {
+		err := c.Process(make([]int16, sz[0]), make([]int16, sz[1]), make([]int16, sz[2]))
+		if !errors.Is(err, aec.ErrBlockSize) {
+			t.Errorf("Process(%d, %d, %d samples): %v, want ErrBlockSize", sz[0], sz[1], sz[2], err)
+		}
+	}
+	if err := c.Process(block, nil, block); err != nil {
+		t.Errorf("Process without far end: %v", err)
+	}
+}
+
+// TestExtremes: silence, full-scale square waves and clipping far ends go
+// through without NaN or a divergence reset loop, and silence in gives
+// silence out.
+func TestExtremes(t *testing.T) {
+	c, err := aec.New(aec.Config{Rate: 8000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := c.BlockSize()
+	zero, out := make([]int16, n), make([]int16, n)
+	for range 300 {
+		if err := c.Process(zero, zero, out); err != nil {
+			t.Fatal(err)
+		}
+		for _, v := range out {
+			if v != 0 {
+				t.Fatalf("silence in, %d out", v)
+			}
+		}
+	}
+	loud, ref := make([]int16, n), make([]int16, n)
+	for b := range 1000 {
+		for i := range loud {
+			loud[i] = int16(32767 - 65535*((b*n+i)/20%2))
+			ref[i] = int16(-32768 + 65535*((b*n+i)/7%2))
+		}
+		if err := c.Process(loud, ref, out); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st := c.Stats()
+	if math.IsNaN(st.ERLE) || math.IsInf(st.ERLE, 0) || math.IsNaN(st.Leak) {
+		t.Errorf("stats %+v", st)
+	}
+	c.Reset()
+	if st := c.Stats(); st.ERLE != 0 || st.Resets != 0 || st.DelayFound {
+		t.Errorf("after Reset: %+v", st)
+	}
 }
