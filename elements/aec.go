@@ -39,7 +39,7 @@ type AEC struct {
 	refEnded   bool
 	frameTotal int // samples of the far end a missing microphone frame stands for
 
-	erle, delay                        atomic.Uint64 // float64 bits
+	erle, delay, bulk                  atomic.Uint64 // float64 bits
 	doubleTalk, divergences, resets    atomic.Uint64
 	refMissing, refDropped, delayMoves atomic.Uint64
 }
@@ -58,7 +58,8 @@ func init() {
 			"behind an estimated bulk delay (binary-spectrum matching, up to max-delay), then residual echo suppression with comfort noise. " +
 			"mic and ref must be mono PCM at the same rate, 8 or 16 kHz, in whole 10 ms blocks. Output lags mic by 10 ms with the suppressor. " +
 			"Far-end samples are buffered up to one second; missing far end is silence. " +
-			"Stats: erle_db (running, far end active without double talk), delay_ms (bulk delay in use), double_talk (blocks), " +
+			"Stats: erle_db (running, far end active without double talk), delay_ms (estimated echo delay behind ref, -1 until found), " +
+			"bulk_delay_ms (how late ref reaches the adaptive filter: the estimate less a 20 ms margin), double_talk (blocks), " +
 			"divergences and resets (filter restarts), delay_changes, ref_missing (blocks without far end), ref_dropped (far-end samples overflowing the buffer).",
 		Inputs: []pipeline.PortInfo{
 			{Name: "mic", Caps: pipeline.Caps{Kind: pipeline.KindPCM, Rates: []int{8000, 16000}}, Doc: "microphone PCM mono, 8 or 16 kHz, ptime a multiple of 10 ms"},
@@ -113,7 +114,8 @@ func (e *AEC) Negotiate(n *pipeline.Negotiation) error {
 	e.rHead, e.rLen, e.pending, e.refEnded = 0, 0, nil, false
 	e.frameTotal = int(int64(mic.Rate) * int64(ptime) / int64(time.Second))
 	storeF(&e.erle, 0)
-	storeF(&e.delay, float64(c.Stats().Delay)/float64(time.Millisecond))
+	storeF(&e.delay, -1)
+	storeF(&e.bulk, float64(c.Stats().Delay)/float64(time.Millisecond))
 	for _, a := range []*atomic.Uint64{&e.doubleTalk, &e.divergences, &e.resets, &e.refMissing, &e.refDropped, &e.delayMoves} {
 		a.Store(0)
 	}
@@ -192,7 +194,10 @@ func (e *AEC) cancel(f *pipeline.Frame, out *pipeline.Output) {
 	}
 	st := e.c.Stats()
 	storeF(&e.erle, st.ERLE)
-	storeF(&e.delay, float64(st.Delay)/float64(time.Millisecond))
+	storeF(&e.bulk, float64(st.Delay)/float64(time.Millisecond))
+	if st.DelayFound {
+		storeF(&e.delay, float64(st.EchoDelay)/float64(time.Millisecond))
+	}
 	e.doubleTalk.Store(st.DoubleTalkBlocks)
 	e.divergences.Store(st.Divergences)
 	e.resets.Store(st.Resets)
@@ -241,6 +246,7 @@ func (e *AEC) Stats() []pipeline.Stat {
 	return []pipeline.Stat{
 		{Name: "erle_db", Value: erle, Unit: "dB"},
 		{Name: "delay_ms", Value: loadF(&e.delay), Unit: "ms"},
+		{Name: "bulk_delay_ms", Value: loadF(&e.bulk), Unit: "ms"},
 		{Name: "double_talk", Value: float64(e.doubleTalk.Load()), Unit: "blocks"},
 		{Name: "divergences", Value: float64(e.divergences.Load())},
 		{Name: "resets", Value: float64(e.resets.Load())},

@@ -77,8 +77,12 @@ func cmdDSPAEC(args []string, stdout, stderr io.Writer) int {
 	}
 	dspReport(stderr, "aec", len(micPCM), rate, took)
 	st := c.Stats()
-	fmt.Fprintf(stderr, "aec: erle %.1f dB, delay %s (found %v), double-talk blocks %d, divergences %d, resets %d, delay changes %d\n",
-		st.ERLE, st.Delay, st.DelayFound, st.DoubleTalkBlocks, st.Divergences, st.Resets, st.DelayChanges)
+	echo := "not found"
+	if st.DelayFound {
+		echo = st.EchoDelay.String()
+	}
+	fmt.Fprintf(stderr, "aec: erle %.1f dB, echo delay %s, bulk delay %s, double-talk blocks %d, divergences %d, resets %d, delay changes %d\n",
+		st.ERLE, echo, st.Delay, st.DoubleTalkBlocks, st.Divergences, st.Resets, st.DelayChanges)
 	return exitOK
 }
 

@@ -163,12 +163,19 @@ type Stats struct {
 	// power over the output's, smoothed over about a second of blocks
 	// where the far end is active and the near end is not. 0 until then.
 	ERLE float64
-	// Delay is the bulk delay in use.
-	Delay time.Duration
-	// DelayFound reports whether the estimator has found one.
+	// EchoDelay is the estimated delay of the echo behind the far end
+	// (10 ms resolution), valid when DelayFound.
+	EchoDelay time.Duration
+	// DelayFound reports whether the estimator has found the echo delay.
 	DelayFound bool
+	// Delay is the bulk delay in use: the far end reaches the filter this
+	// late. It follows EchoDelay less a 20 ms margin, moving only when the
+	// echo would start before the filter or leave a quarter of it unused.
+	Delay time.Duration
 	// DoubleTalk reports whether the last block was judged double talk:
-	// far end active and near-end energy well above the echo's residual.
+	// far end active, the filter's error well above the residual echo it
+	// predicts, and (with suppression) the microphone well above the
+	// echo model's prediction while the filter works.
 	DoubleTalk bool
 	// DoubleTalkBlocks counts such blocks.
 	DoubleTalkBlocks uint64
@@ -395,6 +402,7 @@ func (c *Canceller) block() {
 	if c.de != nil {
 		if est := c.de.update(c.xr, c.d); est >= 0 {
 			c.stats.DelayFound = true
+			c.stats.EchoDelay = time.Duration(est) * BlockDuration
 			// Move only when the echo starts before the filter does, or
 			// so late that a quarter of the partitions model nothing.
 			target := min(max(est-delayMargin, 0), c.maxDelayBlocks)
@@ -738,13 +746,12 @@ func shiftPartitions(w [][]complex128, k int) {
 func (c *Canceller) finish(sdd, sxx, see, sff float64) {
 	n := float64(c.n)
 	farOn := sxx > n*1000
-	c.stats.DoubleTalk = farOn && c.adapted && see > 4*c.leak*c.lastSyy+n*1000
-	if c.stats.DoubleTalk {
-		c.stats.DoubleTalkBlocks++
-	}
+	// Suspected double talk: the error well above the residual echo the
+	// leak predicts. The suppressor confirms it against its echo model.
+	dt := farOn && c.adapted && see > 4*c.leak*c.lastSyy+n*1000
 	// The linear filter's residual share, from its ERLE over far-end
 	// blocks without double talk: quick to rise after a path change.
-	if farOn && !c.stats.DoubleTalk {
+	if farOn && !dt {
 		c.linMic += 0.1 * (sdd - c.linMic)
 		c.linOut += 0.1 * (sff - c.linOut)
 	}
@@ -763,7 +770,11 @@ func (c *Canceller) finish(sdd, sxx, see, sff float64) {
 			i += c.m
 		}
 		rho := min(max((c.linOut+1)/(c.linMic+1), 0.001), 1)
-		c.sup.process(c.d, c.out, c.yf, c.x[i], c.leak, rho, c.stats.DoubleTalk, aligned && farOn && !c.stats.DoubleTalk, c.out)
+		dt = c.sup.process(c.d, c.out, c.yf, c.x[i], c.leak, rho, dt, aligned && farOn && !dt, c.out)
+	}
+	c.stats.DoubleTalk = dt
+	if dt {
+		c.stats.DoubleTalkBlocks++
 	}
 	var so float64
 	for _, v := range c.out {

@@ -110,9 +110,10 @@ func (s *suppressor) random() uint64 {
 // d, the echo estimate y, the far end's spectrum x at the echo's delay,
 // the leak and rho (the residual's share of the echo the linear filter
 // leaves, from its measured ERLE), and writes the block before e (one
-// block of latency) to out. learn says whether the block may train the
+// block of latency) to out, and reports whether it confirmed double
+// talk. learn says whether the block may train the
 // echo path's power gain (far end active, no double talk).
-func (s *suppressor) process(d, e, y []float64, x []complex128, leak, rho float64, dt, learn bool, out []float64) {
+func (s *suppressor) process(d, e, y []float64, x []complex128, leak, rho float64, dt, learn bool, out []float64) (doubleTalk bool) {
 	n := s.n
 	win := s.win[:s.l]
 	buf := s.buf[:s.l]
@@ -154,6 +155,7 @@ func (s *suppressor) process(d, e, y []float64, x []complex128, leak, rho float6
 	over := float64(echoOver)
 	if dt && pd > 2*pe && rho < dtMaxRho {
 		s.dtHold = dtHang
+		doubleTalk = true
 		learn = false
 	}
 	if s.dtHold > 0 {
@@ -217,4 +219,5 @@ func (s *suppressor) process(d, e, y []float64, x []complex128, leak, rho float6
 		out[i] = s.ola[i] + buf[i]*win[i]*scale
 		s.ola[i] = buf[n+i] * win[n+i] * scale
 	}
+	return doubleTalk
 }
