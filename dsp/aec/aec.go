@@ -648,15 +648,19 @@ func (c *Canceller) adapt(sxx, see, syy, sey float64) {
 		c.prop[j] *= 0.99 / sum
 	}
 
-	// Gradient step on every partition; the constraint on partition 0
-	// and one other in turn.
+	// Gradient step on every partition, the constraint on one in turn
+	// (partition 0 every other block): the unconstrained steps between
+	// leave a little circular wrap that the next constraint removes.
 	c.count++
-	other := 0
-	if c.m > 1 {
-		other = 1 + c.count%(c.m-1)
+	constrained := c.count % c.m
+	if c.count%2 == 0 {
+		constrained = 0
 	}
-	e := c.eSpec[:nb]
+	ge := c.eSpec[:nb]
 	step := c.step[:nb]
+	for k := range ge {
+		ge[k] *= complex(step[k], 0)
+	}
 	for j := range c.m {
 		i := c.xHead - j
 		if i < 0 {
@@ -666,13 +670,15 @@ func (c *Canceller) adapt(sxx, see, syy, sey float64) {
 		w := c.wb[j][:nb]
 		p := c.prop[j]
 		var norm float64
-		for k := range w {
-			g := complex(p*step[k], 0)
-			v := w[k] + g*complex(real(xj[k]), -imag(xj[k]))*e[k]
-			w[k] = v
-			norm += real(v)*real(v) + imag(v)*imag(v)
+		for k, g := range ge {
+			x := xj[k]
+			// w += p·conj(x)·g
+			wr := real(w[k]) + p*(real(x)*real(g)+imag(x)*imag(g))
+			wi := imag(w[k]) + p*(real(x)*imag(g)-imag(x)*real(g))
+			w[k] = complex(wr, wi)
+			norm += wr*wr + wi*wi
 		}
-		if j == 0 || j == other {
+		if j == constrained {
 			norm = c.constrain(w)
 		}
 		c.norm[j] = norm
@@ -770,7 +776,7 @@ func (c *Canceller) finish(sdd, sxx, see, sff float64) {
 			i += c.m
 		}
 		rho := min(max((c.linOut+1)/(c.linMic+1), 0.001), 1)
-		dt = c.sup.process(c.d, c.out, c.yf, c.x[i], c.leak, rho, dt, aligned && farOn && !dt, c.out)
+		dt = c.sup.process(c.d, c.out, c.x[i], c.leak, rho, dt, aligned && farOn && !dt, c.out)
 	}
 	c.stats.DoubleTalk = dt
 	if dt {

@@ -71,28 +71,50 @@ func (f *realFFT) transform() {
 		m, s := st.n/st.r, st.s
 		switch st.r {
 		case 4:
+			if s == 1 { // the first stage: one butterfly per p
+				x0, x1, x2, x3 := x[:m], x[m:2*m], x[2*m:3*m], x[3*m:4*m]
+				tw := st.tw[:3*m]
+				o := y[:4*m]
+				for p, v0 := range x0 {
+					v1, v2, v3 := x1[p], x2[p], x3[p]
+					t0, t1 := v0+v2, v0-v2
+					t2, t3 := v1+v3, v1-v3
+					t3 = complex(imag(t3), -real(t3))
+					w := tw[3*p : 3*p+3]
+					b := o[4*p : 4*p+4]
+					b[0] = t0 + t2
+					b[1] = (t1 + t3) * w[0]
+					b[2] = (t0 - t2) * w[1]
+					b[3] = (t1 - t3) * w[2]
+				}
+				break
+			}
 			for p := range m {
 				w1, w2, w3 := st.tw[3*p], st.tw[3*p+1], st.tw[3*p+2]
-				for q := range s {
-					a0, a1, a2, a3 := x[q+s*p], x[q+s*(p+m)], x[q+s*(p+2*m)], x[q+s*(p+3*m)]
-					t0, t1 := a0+a2, a0-a2
-					t2, t3 := a1+a3, a1-a3
+				a0, a1, a2, a3 := x[s*p:s*p+s], x[s*(p+m):s*(p+m)+s], x[s*(p+2*m):s*(p+2*m)+s], x[s*(p+3*m):s*(p+3*m)+s]
+				o := y[s*4*p : s*4*p+4*s]
+				o0, o1, o2, o3 := o[:s], o[s:2*s], o[2*s:3*s], o[3*s:4*s]
+				for q, v0 := range a0 {
+					v1, v2, v3 := a1[q], a2[q], a3[q]
+					t0, t1 := v0+v2, v0-v2
+					t2, t3 := v1+v3, v1-v3
 					t3 = complex(imag(t3), -real(t3)) // -i·(a1-a3)
-					o := q + s*4*p
-					y[o] = t0 + t2
-					y[o+s] = (t1 + t3) * w1
-					y[o+2*s] = (t0 - t2) * w2
-					y[o+3*s] = (t1 - t3) * w3
+					o0[q] = t0 + t2
+					o1[q] = (t1 + t3) * w1
+					o2[q] = (t0 - t2) * w2
+					o3[q] = (t1 - t3) * w3
 				}
 			}
 		case 2:
 			for p := range m {
 				w := st.tw[p]
-				for q := range s {
-					a0, a1 := x[q+s*p], x[q+s*(p+m)]
-					o := q + s*2*p
-					y[o] = a0 + a1
-					y[o+s] = (a0 - a1) * w
+				a0, a1 := x[s*p:s*p+s], x[s*(p+m):s*(p+m)+s]
+				o := y[s*2*p : s*2*p+2*s]
+				o0, o1 := o[:s], o[s:2*s]
+				for q, v0 := range a0 {
+					v1 := a1[q]
+					o0[q] = v0 + v1
+					o1[q] = (v0 - v1) * w
 				}
 			}
 		case 5:
@@ -104,21 +126,22 @@ func (f *realFFT) transform() {
 			)
 			for p := range m {
 				tw := st.tw[4*p : 4*p+4]
-				for q := range s {
-					a0, a1, a2, a3, a4 := x[q+s*p], x[q+s*(p+m)], x[q+s*(p+2*m)], x[q+s*(p+3*m)], x[q+s*(p+4*m)]
-					t1, t2, t3, t4 := a1+a4, a2+a3, a1-a4, a2-a3
-					u1 := a0 + complex(c1, 0)*t1 + complex(c2, 0)*t2
-					u2 := a0 + complex(c2, 0)*t1 + complex(c1, 0)*t2
-					v1 := complex(s1, 0)*t3 + complex(s2, 0)*t4
-					v2 := complex(s2, 0)*t3 - complex(s1, 0)*t4
-					iv1 := complex(-imag(v1), real(v1)) // i·v1
-					iv2 := complex(-imag(v2), real(v2))
-					o := q + s*5*p
-					y[o] = a0 + t1 + t2
-					y[o+s] = (u1 - iv1) * tw[0]
-					y[o+2*s] = (u2 - iv2) * tw[1]
-					y[o+3*s] = (u2 + iv2) * tw[2]
-					y[o+4*s] = (u1 + iv1) * tw[3]
+				a0, a1, a2, a3, a4 := x[s*p:s*p+s], x[s*(p+m):s*(p+m)+s], x[s*(p+2*m):s*(p+2*m)+s], x[s*(p+3*m):s*(p+3*m)+s], x[s*(p+4*m):s*(p+4*m)+s]
+				o := y[s*5*p : s*5*p+5*s]
+				o0, o1, o2, o3, o4 := o[:s], o[s:2*s], o[2*s:3*s], o[3*s:4*s], o[4*s:5*s]
+				for q, v0 := range a0 {
+					v1, v2, v3, v4 := a1[q], a2[q], a3[q], a4[q]
+					t1, t2, t3, t4 := v1+v4, v2+v3, v1-v4, v2-v3
+					u1 := v0 + complex(c1*real(t1)+c2*real(t2), c1*imag(t1)+c2*imag(t2))
+					u2 := v0 + complex(c2*real(t1)+c1*real(t2), c2*imag(t1)+c1*imag(t2))
+					// i·v1 and i·v2, v1 = s1·t3 + s2·t4, v2 = s2·t3 - s1·t4
+					iv1 := complex(-(s1*imag(t3) + s2*imag(t4)), s1*real(t3)+s2*real(t4))
+					iv2 := complex(-(s2*imag(t3) - s1*imag(t4)), s2*real(t3)-s1*real(t4))
+					o0[q] = v0 + t1 + t2
+					o1[q] = (u1 - iv1) * tw[0]
+					o2[q] = (u2 - iv2) * tw[1]
+					o3[q] = (u2 + iv2) * tw[2]
+					o4[q] = (u1 + iv1) * tw[3]
 				}
 			}
 		}

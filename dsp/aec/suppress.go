@@ -36,7 +36,6 @@ type suppressor struct {
 	win    []float64 // sqrt Hann, 2n
 	dPrev  []float64
 	ePrev  []float64
-	yPrev  []float64
 	dSpec  []complex128
 	xs     []float64        // reverberant far-end power at the echo's delay
 	gain   []float64        // echo path power gain per bin: mic power ≈ gain·xs
@@ -62,8 +61,8 @@ func newSuppressor(n int, fft *realFFT, floorDB float64, cng bool) *suppressor {
 		n: n, l: l, fft: fft,
 		win: make([]float64, l), dPrev: make([]float64, n), dSpec: make([]complex128, nb),
 		xs: make([]float64, nb), gain: make([]float64, nb), sdx: make([]float64, nb), sxx: make([]float64, nb),
-		ePrev: make([]float64, n), yPrev: make([]float64, n),
-		buf: make([]float64, l), s: make([]complex128, nb), y: make([]complex128, nb),
+		ePrev: make([]float64, n),
+		buf:   make([]float64, l), s: make([]complex128, nb), y: make([]complex128, nb),
 		echo: make([]float64, nb), smooth: make([]float64, nb), noise: make([]float64, nb),
 		prevS: make([]float64, nb), ola: make([]float64, n),
 		floor: math.Pow(10, -floorDB/20), cng: cng,
@@ -89,7 +88,6 @@ func (s *suppressor) reset() {
 		s.gain[k] = 1 // until measured: the echo as loud as the far end
 	}
 	clear(s.ePrev)
-	clear(s.yPrev)
 	clear(s.echo)
 	clear(s.smooth)
 	clear(s.noise)
@@ -107,13 +105,13 @@ func (s *suppressor) random() uint64 {
 }
 
 // process suppresses the residual echo in e, given the microphone block
-// d, the echo estimate y, the far end's spectrum x at the echo's delay,
+// d (d - e is the echo the filter removed), the far end's spectrum x at the echo's delay,
 // the leak and rho (the residual's share of the echo the linear filter
 // leaves, from its measured ERLE), and writes the block before e (one
 // block of latency) to out, and reports whether it confirmed double
 // talk. learn says whether the block may train the
 // echo path's power gain (far end active, no double talk).
-func (s *suppressor) process(d, e, y []float64, x []complex128, leak, rho float64, dt, learn bool, out []float64) (doubleTalk bool) {
+func (s *suppressor) process(d, e []float64, x []complex128, leak, rho float64, dt, learn bool, out []float64) (doubleTalk bool) {
 	n := s.n
 	win := s.win[:s.l]
 	buf := s.buf[:s.l]
@@ -123,18 +121,17 @@ func (s *suppressor) process(d, e, y []float64, x []complex128, leak, rho float6
 	}
 	s.fft.Coefficients(s.dSpec, buf)
 	for i := range n {
-		buf[i] = win[i] * s.yPrev[i]
-		buf[n+i] = win[n+i] * y[i]
-	}
-	s.fft.Coefficients(s.y, buf)
-	for i := range n {
 		buf[i] = win[i] * s.ePrev[i]
 		buf[n+i] = win[n+i] * e[i]
 	}
 	s.fft.Coefficients(s.s, buf)
 	copy(s.dPrev, d)
 	copy(s.ePrev, e)
-	copy(s.yPrev, y)
+	// The echo the filter removed, d - e: by linearity its spectrum
+	// without another FFT.
+	for k, v := range s.s {
+		s.y[k] = s.dSpec[k] - v
+	}
 
 	nb := len(s.s)
 	xs, gain, dspec := s.xs[:nb], s.gain[:nb], s.dSpec[:nb]
