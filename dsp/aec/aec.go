@@ -393,11 +393,9 @@ func (c *Canceller) Process(mic, ref, out []int16) error {
 func (c *Canceller) block() {
 	n, m := c.n, c.m
 	// Far end into the ring, and the delay estimate.
-	rl := int64(len(c.ring))
-	base := c.written % rl
-	for i, v := range c.xr {
-		c.ring[(base+int64(i))%rl] = v
-	}
+	base := int(c.written % int64(len(c.ring)))
+	k := copy(c.ring[base:], c.xr)
+	copy(c.ring, c.xr[k:])
 	c.written += int64(n)
 	if c.de != nil {
 		if est := c.de.update(c.xr, c.d); est >= 0 {
@@ -500,19 +498,21 @@ func (c *Canceller) block() {
 // returns the energy of the newest of the two.
 func (c *Canceller) farSpectrum(dst []complex128, back int) float64 {
 	n := c.n
-	rl := int64(len(c.ring))
 	start := c.written - int64((c.delay+back+2)*n)
+	buf := c.tbuf[:2*n]
+	if start < 0 { // before the first far-end sample: silence
+		z := int(min(-start, int64(len(buf))))
+		clear(buf[:z])
+		buf, start = buf[z:], 0
+	}
+	if len(buf) > 0 {
+		i := int(start % int64(len(c.ring)))
+		k := copy(buf, c.ring[i:])
+		copy(buf[k:], c.ring)
+	}
 	var e float64
-	for i := range c.tbuf {
-		s := start + int64(i)
-		v := 0.0
-		if s >= 0 {
-			v = c.ring[s%rl]
-		}
-		c.tbuf[i] = v
-		if i >= n {
-			e += v * v
-		}
+	for _, v := range c.tbuf[n : 2*n] {
+		e += v * v
 	}
 	c.fft.Coefficients(dst, c.tbuf)
 	scale := complex(1/float64(c.l), 0)
@@ -538,8 +538,10 @@ func (c *Canceller) filter() (sff, see float64) {
 		x := c.x[i][:nb]
 		wf, wb := c.wf[j][:nb], c.wb[j][:nb]
 		for k, xv := range x {
-			accF[k] += xv * wf[k]
-			accB[k] += xv * wb[k]
+			xr, xi := real(xv), imag(xv)
+			f, b := wf[k], wb[k]
+			accF[k] += complex(xr*real(f)-xi*imag(f), xr*imag(f)+xi*real(f))
+			accB[k] += complex(xr*real(b)-xi*imag(b), xr*imag(b)+xi*real(b))
 		}
 	}
 	sff = c.output(accF, c.yf, c.ef)
@@ -656,6 +658,7 @@ func (c *Canceller) adapt(sxx, see, syy, sey float64) {
 	if c.count%2 == 0 {
 		constrained = 0
 	}
+	measure := c.count%4 == 0 // the partitions' norms, for the proportionate steps, every 40 ms
 	ge := c.eSpec[:nb]
 	step := c.step[:nb]
 	for k := range ge {
@@ -669,17 +672,24 @@ func (c *Canceller) adapt(sxx, see, syy, sey float64) {
 		xj := c.x[i][:nb]
 		w := c.wb[j][:nb]
 		p := c.prop[j]
+		if j == constrained || !measure {
+			for k, g := range ge {
+				x := xj[k]
+				// w += p·conj(x)·g
+				w[k] = complex(real(w[k])+p*(real(x)*real(g)+imag(x)*imag(g)), imag(w[k])+p*(real(x)*imag(g)-imag(x)*real(g)))
+			}
+			if j == constrained {
+				c.norm[j] = c.constrain(w)
+			}
+			continue
+		}
 		var norm float64
 		for k, g := range ge {
 			x := xj[k]
-			// w += p·conj(x)·g
 			wr := real(w[k]) + p*(real(x)*real(g)+imag(x)*imag(g))
 			wi := imag(w[k]) + p*(real(x)*imag(g)-imag(x)*real(g))
 			w[k] = complex(wr, wi)
 			norm += wr*wr + wi*wi
-		}
-		if j == constrained {
-			norm = c.constrain(w)
 		}
 		c.norm[j] = norm
 	}

@@ -103,7 +103,7 @@ func (d *delayEstimator) bits(x []float64, thr *[delayBands]float64) (uint32, bo
 		for _, c := range d.spec[d.edges[b]:d.edges[b+1]] {
 			p += real(c)*real(c) + imag(c)*imag(c)
 		}
-		lp := math.Log(p + 1)
+		lp := log2(p + 1)
 		if thr[b] == 0 {
 			thr[b] = lp
 		}
@@ -164,4 +164,13 @@ func abs(x int) int {
 		return -x
 	}
 	return x
+}
+
+// log2 approximates log₂ x for x ≥ 1 within 0.09: the exponent plus the
+// mantissa less one, plenty to compare a band with its running mean.
+func log2(x float64) float64 {
+	b := math.Float64bits(x)
+	exp := float64(int(b>>52&0x7ff) - 1023)
+	mant := math.Float64frombits(b&^(0x7ff<<52) | 1023<<52) // in [1, 2)
+	return exp + mant - 1
 }

@@ -163,8 +163,12 @@ func (f *realFFT) Coefficients(dst []complex128, src []float64) {
 	f.transform()
 	dst = dst[:n+1]
 	rot := f.rot[:n+1]
-	for k := 0; k <= n/2; k++ {
-		zk, zn := z[k%n], z[(n-k)%n]
+	// k = 0 pairs z[0] with itself.
+	z0 := z[0]
+	dst[0] = complex(real(z0)+imag(z0), 0)
+	dst[n] = complex(real(z0)-imag(z0), 0)
+	for k := 1; k <= n/2; k++ {
+		zk, zn := z[k], z[n-k]
 		zn = complex(real(zn), -imag(zn))
 		e := (zk + zn) * 0.5
 		o := (zk - zn) * complex(0, -0.5) // (zk - zn)/(2i)
