@@ -13,8 +13,8 @@ import (
 // Defaults used by New for zero fields of Config.
 const (
 	DefaultMinLevel        = -42.0 // dBov per tone, about -36 dBm0
-	DefaultMaxTwist        = 8.0   // dB, high group weaker (normal twist)
-	DefaultMaxReverseTwist = 4.0   // dB, low group weaker (reverse twist)
+	DefaultMaxTwist        = 8.0   // dB, high group weaker (normal twist), accepted; refused beyond 10
+	DefaultMaxReverseTwist = 4.0   // dB, low group weaker (reverse twist), accepted; refused beyond 6
 	DefaultFreqTolerance   = 0.025 // relative; Q.24: accept 1.5 %, reject 3.5 %
 	DefaultMinDuration     = 32 * time.Millisecond
 	DefaultMaxDropout      = 20 * time.Millisecond
@@ -79,10 +79,15 @@ func (e Event) String() string {
 
 // Config sets up a Detector. Zero fields take the defaults.
 type Config struct {
-	Rate            int           // sample rate, 8000 to 48000 Hz
-	MinLevel        float64       // dBov each tone must reach (-42: about -36 dBm0)
-	MaxTwist        float64       // dB the high group may be under the low group
-	MaxReverseTwist float64       // dB the low group may be under the high group
+	Rate     int     // sample rate, 8000 to 48000 Hz
+	MinLevel float64 // dBov each tone must reach (-42: about -36 dBm0)
+	// MaxTwist and MaxReverseTwist are the twists (dB the high group may
+	// be under the low group, and the low group under the high group)
+	// that are accepted: Q.24's limits, 8 and 4 dB. A digit exactly at
+	// them is valid, so the check refuses only twists 2 dB beyond them
+	// (twistMargin), leaving room for the error of a block's estimate.
+	MaxTwist        float64
+	MaxReverseTwist float64
 	FreqTolerance   float64       // largest relative frequency error accepted (0.025)
 	MinDuration     time.Duration // shortest digit reported (32 ms: 40 ms pass, 23 ms do not)
 	MaxDropout      time.Duration // shorter interruptions do not split a digit (20 ms; 40 ms pauses do)
