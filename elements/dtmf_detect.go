@@ -54,7 +54,7 @@ func init() {
 		Name:    "dtmf-detect",
 		Summary: "finds in-band DTMF digits and reports them; passes audio through (optionally muting the tones)",
 		Doc: "Runs the dsp/dtmf detector (Goertzel on the 8 DTMF frequencies, ITU-T Q.24 checks: frequency within 1.5 % accepted and " +
-			"3.5 % refused, twist up to 8 dB normal and 4 dB reverse, level, relative peaks, second harmonics, 40 ms digits and pauses) " +
+			"3.5 % refused, twist up to 8 dB normal and 4 dB reverse accepted (refused 2 dB beyond), level, relative peaks, second harmonics, 40 ms digits and pauses) " +
 			"on the PCM passing through. Each digit is logged, counted and told to (*elements.DTMFDetect).OnDigit once, when it ends, " +
 			"with its start on the media clock and its duration. With mute=true the frames holding a digit's tones leave silent. " +
 			"Stats: digits, last_digit (RFC 4733 event code: 0-9, 10 *, 11 #, 12-15 A-D; -1 none), muted_frames.",

@@ -13,8 +13,8 @@ import (
 // Defaults used by New for zero fields of Config.
 const (
 	DefaultMinLevel        = -42.0 // dBov per tone, about -36 dBm0
-	DefaultMaxTwist        = 8.0   // dB, high group weaker (normal twist)
-	DefaultMaxReverseTwist = 4.0   // dB, low group weaker (reverse twist)
+	DefaultMaxTwist        = 8.0   // dB, high group weaker (normal twist), accepted; refused beyond 10
+	DefaultMaxReverseTwist = 4.0   // dB, low group weaker (reverse twist), accepted; refused beyond 6
 	DefaultFreqTolerance   = 0.025 // relative; Q.24: accept 1.5 %, reject 3.5 %
 	DefaultMinDuration     = 32 * time.Millisecond
 	DefaultMaxDropout      = 20 * time.Millisecond
@@ -34,6 +34,12 @@ const (
 	// offset to about half a bin, the range where the phase estimate of
 	// the frequency is unambiguous).
 	dominance = 0.6
+	// twistMargin (dB) widens the twist limits for the check: a digit
+	// at exactly the limit twist is valid, and the twist measured on a
+	// block (mostly on the blocks a tone only partly fills, or in noise)
+	// may stray a few tenths of a dB beyond the true one. Twist is refused
+	// only beyond MaxTwist+twistMargin and MaxReverseTwist+twistMargin.
+	twistMargin = 2.0
 	// harmonicRatio is how far (dB) the second harmonic of each tone must
 	// stay under the tone: speech and music have harmonics, DTMF has none.
 	harmonicRatio = 12.0
@@ -73,10 +79,15 @@ func (e Event) String() string {
 
 // Config sets up a Detector. Zero fields take the defaults.
 type Config struct {
-	Rate            int           // sample rate, 8000 to 48000 Hz
-	MinLevel        float64       // dBov each tone must reach (-42: about -36 dBm0)
-	MaxTwist        float64       // dB the high group may be under the low group
-	MaxReverseTwist float64       // dB the low group may be under the high group
+	Rate     int     // sample rate, 8000 to 48000 Hz
+	MinLevel float64 // dBov each tone must reach (-42: about -36 dBm0)
+	// MaxTwist and MaxReverseTwist are the twists (dB the high group may
+	// be under the low group, and the low group under the high group)
+	// that are accepted: Q.24's limits, 8 and 4 dB. A digit exactly at
+	// them is valid, so the check refuses only twists 2 dB beyond them
+	// (twistMargin), leaving room for the error of a block's estimate.
+	MaxTwist        float64
+	MaxReverseTwist float64
 	FreqTolerance   float64       // largest relative frequency error accepted (0.025)
 	MinDuration     time.Duration // shortest digit reported (32 ms: 40 ms pass, 23 ms do not)
 	MaxDropout      time.Duration // shorter interruptions do not split a digit (20 ms; 40 ms pauses do)
@@ -105,6 +116,7 @@ type blockResult struct {
 	coarse [8]float64    // frequency offset from the halves, rad/sample
 	h1, h2 [8]complex128 // DFTs of the first and second half (both from the block's start)
 	ca, cb complex128    // complex amplitudes of the digit's tones, if any
+	mean   float64       // mean energy per sample
 	digit  int           // row*4+col the block holds, or -1
 }
 
@@ -134,9 +146,11 @@ type Detector struct {
 	firstBlock int64   // start sample of its first block
 	pFirst     float64 // its first block's power at the digit's tones
 	pBefore    float64 // the block before it (0 unless that held no digit)
+	mBefore    float64 // and its mean energy per sample
 	lastEnd    int64   // end sample of its last block
 	pLast      float64
 	pAfter     float64 // first block after it, 0 if none or a digit
+	mAfter     float64 // and its mean energy per sample
 	ref        float64 // largest block power at its tones (a whole block of tone)
 	gap        float64 // samples of silence since its last block (estimated)
 	afterSet   bool
@@ -177,8 +191,8 @@ func New(cfg Config) (*Detector, error) {
 	d := &Detector{cfg: cfg, n: n, half: n / 2, buf: make([]int16, n), digit: -1}
 	amp := level.SineAmplitude(cfg.MinLevel)
 	d.minPower = amp * amp / 2
-	d.twistLo = math.Pow(10, -cfg.MaxTwist/10)
-	d.twistHi = math.Pow(10, cfg.MaxReverseTwist/10)
+	d.twistLo = math.Pow(10, -(cfg.MaxTwist+twistMargin)/10)
+	d.twistHi = math.Pow(10, (cfg.MaxReverseTwist+twistMargin)/10)
 	d.minDur = int64(cfg.MinDuration.Seconds()*float64(cfg.Rate) + 0.5)
 	d.maxGap = cfg.MaxDropout.Seconds() * float64(cfg.Rate)
 	d.relPeak = math.Pow(10, -relativePeak/10)
@@ -289,6 +303,7 @@ func (d *Detector) block(events []Event) []Event {
 	}
 	mean := d.energy / nn
 	d.energy, d.fill = 0, 0
+	r.mean = mean
 	r.digit = d.classify(mean)
 	events = d.track(events)
 	d.pos += int64(d.n)
@@ -460,11 +475,21 @@ func (d *Detector) fraction(p float64) float64 {
 }
 
 // edge is fraction for a block next to the digit that was not found to
-// hold it: the part of it the digit filled, if it looks like its start or
-// end (a block mostly silent); a block mostly filled with its tones that
-// failed a check is no part of it.
-func (d *Detector) edge(p float64) float64 {
-	if f := d.fraction(p); f < maxEdge {
+// hold it, of power p at the digit's tones and mean energy mean: the part
+// of it the digit filled, if it looks like the digit's start or end. That
+// is a block mostly silent (the digit filled less than maxEdge of it), or
+// one whose energy is mostly the digit's tones: they hold at least
+// dominance of the energy they would bring if they filled that part of
+// it (a tone filling a part f of a block has f² of a whole block's DFT
+// power but f of its energy). Such a block may fail the finer checks
+// only because the tones fill part of it (a tone cut off inside the block
+// leaks more than the fit models, and moves the twist and level it
+// measures); counting it keeps a 40 ms digit 40 ms long. A block mostly
+// filled with something else (speech going on, another signal) is no part
+// of the digit.
+func (d *Detector) edge(p, mean float64) float64 {
+	f := d.fraction(p)
+	if f < maxEdge || p >= dominance*f*mean {
 		return f
 	}
 	return 0
@@ -493,7 +518,7 @@ func (d *Detector) track(events []Event) []Event {
 		} else {
 			p := d.power(r, d.digit)
 			if !d.afterSet {
-				d.pAfter, d.afterSet = p, true
+				d.pAfter, d.mAfter, d.afterSet = p, r.mean, true
 			}
 			d.gap += float64(d.n) * (1 - d.fraction(p))
 			if d.gap >= d.maxGap {
@@ -505,9 +530,9 @@ func (d *Detector) track(events []Event) []Event {
 		d.digit, d.firstBlock, d.lastEnd = r.digit, d.pos, d.pos+nn
 		d.pFirst = d.power(r, r.digit)
 		d.pLast, d.ref, d.gap, d.afterSet, d.begun, d.pAfter = d.pFirst, d.pFirst, 0, false, false, 0
-		d.pBefore = 0
+		d.pBefore, d.mBefore = 0, 0
 		if d.prev.digit < 0 {
-			d.pBefore = d.power(&d.prev, r.digit)
+			d.pBefore, d.mBefore = d.power(&d.prev, r.digit), d.prev.mean
 		}
 	}
 	return events
@@ -517,10 +542,10 @@ func (d *Detector) track(events []Event) []Event {
 // counting the parts of its edge blocks and their neighbours it filled.
 func (d *Detector) span() (start, dur int64) {
 	nn := float64(d.n)
-	s := float64(d.firstBlock) + nn*(1-d.fraction(d.pFirst)) - nn*d.edge(d.pBefore)
+	s := float64(d.firstBlock) + nn*(1-d.fraction(d.pFirst)) - nn*d.edge(d.pBefore, d.mBefore)
 	e := float64(d.lastEnd) - nn*(1-d.fraction(d.pLast))
 	if d.afterSet {
-		e += nn * d.edge(d.pAfter)
+		e += nn * d.edge(d.pAfter, d.mAfter)
 	}
 	s = max(s, 0)
 	return int64(s + 0.5), max(int64(e+0.5)-int64(s+0.5), 0)

@@ -85,8 +85,8 @@ func digitsOf(ev []Event) string {
 	return b.String()
 }
 
-// TestEveryDigit: every digit at -5 to -30 dBov, twist at the limits'
-// edges and ±1.5 % frequency offsets is found exactly once, with its start
+// TestEveryDigit: every digit at -5 to -30 dBov, twist at the limits
+// and ±1.5 % frequency offsets is found exactly once, with its start
 // within a block and its duration within two blocks, at 8 and 16 kHz.
 func TestEveryDigit(t *testing.T) {
 	offsets := [][2]float64{{0, 0}, {0.015, 0.015}, {-0.015, -0.015}, {0.015, -0.015}, {-0.015, 0.015}}
@@ -94,7 +94,7 @@ func TestEveryDigit(t *testing.T) {
 	for _, rate := range []int{8000, 16000} {
 		block := time.Duration(samples(blockTime, rate)) * time.Second / time.Duration(rate)
 		for _, lvl := range []float64{-5, -10, -20, -30} {
-			for _, twist := range []float64{-7.5, 0, 3.5} {
+			for _, twist := range []float64{-8, 0, 4} {
 				for oi, off := range offsets {
 					for _, digit := range keys {
 						n++
@@ -122,12 +122,99 @@ func TestEveryDigit(t *testing.T) {
 	}
 }
 
-// TestTwistOutOfRange: a digit whose high group is more than 8 dB under
-// its low group (normal twist), or whose low group is more than 4 dB
-// under its high group (reverse twist), is not a digit.
+// dBm0 is the dBov of a sine at dBm0 (ITU-T G.711: a 0 dBm0 sine peaks
+// 3.14 dB under full scale, and a sine's power is 3.01 dB under its peak).
+const dBm0 = -6.15
+
+// digitLevel returns the dBov of a digit (both tones) whose low-group tone
+// is at low dBm0 and whose high-group tone is twist dB above it.
+func digitLevel(low, twist float64) float64 {
+	return 10*math.Log10(1+math.Pow(10, twist/10)) + low + dBm0
+}
+
+// TestLimitTwist: a digit at exactly the ITU-T Q.24 twist limits (high
+// group 8 dB under the low group, or 4 dB over it) is valid, at every
+// level from the stronger tone at -4 dBm0 down to the weaker one at
+// -33 dBm0 (the detector's MinLevel is about -36 dBm0), 40 and 100 ms
+// long, frequencies on or 1 % off: each is found exactly once (one End
+// event, and at most one before it: a 40 ms digit may be known only when
+// it ends), with its start within a block and its duration
+// within two blocks.
+func TestLimitTwist(t *testing.T) {
+	offsets := [][2]float64{{0, 0}, {0.01, 0.01}, {-0.01, -0.01}, {0.01, -0.01}}
+	n := 0
+	for _, rate := range []int{8000, 16000} {
+		block := time.Duration(samples(blockTime, rate)) * time.Second / time.Duration(rate)
+		for _, tc := range []struct {
+			twist float64
+			low   []float64 // dBm0 of the low-group tone
+		}{
+			{-8, []float64{-4, -10, -17, -25}}, // high group -12 ... -33 dBm0
+			{4, []float64{-8, -16, -25, -33}},  // high group -4 ... -29 dBm0
+		} {
+			for _, low := range tc.low {
+				for _, on := range []time.Duration{40 * time.Millisecond, 100 * time.Millisecond} {
+					for _, digit := range keys {
+						n++
+						off := offsets[n%len(offsets)]
+						lead := 100*time.Millisecond + time.Duration(n%29)*time.Millisecond/2
+						s := signal{rate: rate, digit: digit, level: digitLevel(low, tc.twist), twist: tc.twist,
+							offLo: off[0], offHi: off[1], lead: lead, on: on, end: 100 * time.Millisecond}
+						pcm, _ := s.make()
+						ev := detect(t, rate, pcm, 80+n%240)
+						name := fmt.Sprintf("%d Hz %c low %g dBm0 twist %+g dB %s off %v", rate, digit, low, tc.twist, on, off)
+						e := ends(ev)
+						if len(e) != 1 || e[0].Digit != digit || len(ev) > 2 {
+							t.Errorf("%s: events %v, want one %c", name, ev, digit)
+							continue
+						}
+						if d := e[0].Start - lead; d < -block || d > block {
+							t.Errorf("%s: start %s, want %s ± %s", name, e[0].Start, lead, block)
+						}
+						if d := e[0].Duration - on; d < -2*block || d > 2*block {
+							t.Errorf("%s: duration %s, want %s", name, e[0].Duration, on)
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestLimitTwistNoise: long digits (1 s) at the twist limits in white
+// noise, 20 dB under the weaker tone, at each frequency offset of
+// TestLimitTwist, are each found exactly once: no check flickers long
+// enough to split them.
+func TestLimitTwistNoise(t *testing.T) {
+	n := 0
+	for _, rate := range []int{8000, 16000} {
+		for _, twist := range []float64{-8, 4} {
+			for i, digit := range keys {
+				n++
+				low := -10.0
+				weak := min(low, low+twist) + dBm0
+				off := 0.01 * float64(n%3-1)
+				s := signal{rate: rate, digit: digit, level: digitLevel(low, twist), twist: twist, offLo: off, offHi: -off,
+					noise: weak - 20, seed: uint64(n),
+					lead: 100 * time.Millisecond, on: time.Second, end: 100 * time.Millisecond}
+				pcm, _ := s.make()
+				ev := ends(detect(t, rate, pcm, 160))
+				if len(ev) != 1 || ev[0].Digit != digit || ev[0].Duration < 950*time.Millisecond {
+					t.Errorf("%d Hz %c (%d) twist %+g dB in noise: %v, want one %c of 1 s", rate, digit, i, twist, ev, digit)
+				}
+			}
+		}
+	}
+}
+
+// TestTwistOutOfRange: a tone is not flagged as DTMF when its twist is
+// out of range: high group 3 or more dB beyond the 8 dB normal-twist
+// limit, or low group 3 or more dB beyond the 4 dB reverse-twist limit
+// (the check refuses beyond the limits plus twistMargin, 2 dB), at any
+// level, for 200 ms.
 func TestTwistOutOfRange(t *testing.T) {
 	for _, rate := range []int{8000, 16000} {
-		for _, twist := range []float64{-9, -10, -14, 5, 6, 10} {
+		for _, twist := range []float64{-11, -12, -14, 7, 8, 10} {
 			for _, lvl := range []float64{-5, -15, -25} {
 				for _, digit := range keys {
 					s := signal{rate: rate, digit: digit, level: lvl, twist: twist, lead: 50 * time.Millisecond, on: 200 * time.Millisecond, end: 50 * time.Millisecond}
