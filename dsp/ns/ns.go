@@ -6,8 +6,9 @@
 // Short-time Fourier analysis: each 10 ms frame of N samples and the one
 // before it (2N samples, 50% overlap) are weighted by a periodic
 // square-root Hann window and transformed by a real FFT of 2N points
-// (fft.go: an N-point complex FFT of the sample pairs, a Stockham
-// autosort of radix-5, -4 and -2 passes, and -3 at 48 kHz). The same
+// (package dsp/fft: an N-point complex FFT of the sample pairs, a Stockham
+// autosort of radix-5, -4 and -2 passes, and -3 at 48 kHz), with the
+// window applied while packing the samples into its input. The same
 // window is applied again after the inverse FFT and consecutive frames
 // are overlap-added; since the squared window sums to one at 50% overlap,
 // a gain of one everywhere reconstructs the input exactly, N samples
@@ -99,6 +100,7 @@ import (
 	"math"
 	"time"
 
+	"github.com/voxgraph/voxgraph/dsp/fft"
 	"github.com/voxgraph/voxgraph/dsp/level"
 )
 
@@ -156,7 +158,7 @@ type Suppressor struct {
 	l     int     // window and FFT length, 2n
 	floor float64 // gain floor, linear
 
-	fft   *rfft
+	fft   *fft.Real
 	win   []float64    // analysis window: square-root periodic Hann, length l
 	synth []float64    // synthesis window: the same divided by l (the inverse FFT's scale)
 	prev  []float64    // the previous frame's input samples, length n
@@ -198,10 +200,14 @@ func New(cfg Config) (*Suppressor, error) {
 	n := cfg.Rate / 100
 	l := 2 * n
 	k := n + 1
+	tr, err := fft.NewReal(l)
+	if err != nil {
+		return nil, fmt.Errorf("ns: %w", err)
+	}
 	s := &Suppressor{
 		cfg: cfg, n: n, l: l,
 		floor: math.Pow(10, -cfg.Level/20),
-		fft:   newRFFT(l),
+		fft:   tr,
 		win:   make([]float64, l),
 		synth: make([]float64, l),
 		prev:  make([]float64, n),
@@ -303,7 +309,7 @@ func (s *Suppressor) frame(pcm []int16) {
 	n, h := s.n, s.n/2
 	// Window the previous and this frame into the FFT's input, packed as
 	// pairs of samples (n is even at every rate).
-	a := s.fft.a[:n]
+	a := s.fft.Packed()[:n]
 	win, prev := s.win[:2*n], s.prev[:n]
 	pcm = pcm[:n]
 	for t := 0; t < h; t++ {
@@ -316,7 +322,7 @@ func (s *Suppressor) frame(pcm []int16) {
 		a[n/2+t] = complex(wc[2*t]*x0, wc[2*t+1]*x1)
 	}
 	spec := s.spec[:n+1]
-	s.fft.forward(spec)
+	s.fft.ForwardPacked(spec)
 	pow := s.pow[:n+1]
 	for i, c := range spec {
 		re, im := real(c), imag(c)
@@ -331,7 +337,7 @@ func (s *Suppressor) frame(pcm []int16) {
 	}
 	s.inPow, s.outPow = s.suppress(spec, pow)
 
-	z := s.fft.inverse(spec)[:n]
+	z := s.fft.InversePacked(spec)[:n]
 	// z holds l times the output frame, x[2t] + i·x[2t+1] conjugated.
 	ola, sy := s.ola[:n], s.synth[:2*n]
 	for t := 0; t < h; t++ {

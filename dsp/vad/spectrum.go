@@ -3,7 +3,7 @@ package vad
 import (
 	"math"
 
-	"gonum.org/v1/gonum/dsp/fourier"
+	"github.com/voxgraph/voxgraph/dsp/fft"
 )
 
 // Spectral analysis and the likelihood-ratio test (see the package
@@ -47,7 +47,7 @@ var fixedPoint = func() float64 {
 
 // analyzer holds the spectral state of one stream.
 type analyzer struct {
-	fft    *fourier.FFT
+	fft    *fft.Real
 	win    []float64 // Hann window over two blocks
 	hist   []float64 // the last two blocks' samples
 	frame  []float64 // windowed copy of hist
@@ -73,10 +73,14 @@ type analyzer struct {
 	llr    float64 // smoothed log-likelihood ratio (natural log)
 }
 
-func newAnalyzer(n, rate int) *analyzer {
+func newAnalyzer(n, rate int) (*analyzer, error) {
 	m := 2 * n
+	tr, err := fft.NewReal(m)
+	if err != nil {
+		return nil, err
+	}
 	a := &analyzer{
-		fft:   fourier.NewFFT(m),
+		fft:   tr,
 		win:   make([]float64, m),
 		hist:  make([]float64, m),
 		frame: make([]float64, m),
@@ -100,7 +104,7 @@ func newAnalyzer(n, rate int) *analyzer {
 	a.prev = make([]float64, k)
 	a.bias, a.offset = noiseBias()
 	a.reset()
-	return a
+	return a, nil
 }
 
 func (a *analyzer) reset() {

@@ -47,7 +47,7 @@
 // 0.899 and 0.889 at 20, 10, 5 and 0 dB SNR, where WebRTC's VAD has 0.904,
 // 0.886, 0.864 and 0.800 (benchmarks/dsp/README.md).
 //
-// Processing one 10 ms block costs 3.2 µs at 8 kHz and 5.1 µs at 16 kHz
+// Processing one 10 ms block costs 2.4 µs at 8 kHz and 4.5 µs at 16 kHz
 // (an FFT and one logarithm per analysed bin; the energy detector this
 // replaced took 0.35 µs and could not tell babble from the talker),
 // measured with go test -run '^$' -bench . -benchmem ./dsp/vad; it
@@ -195,6 +195,10 @@ func New(cfg Config) (*Detector, error) {
 	if err != nil {
 		return nil, err
 	}
+	spec, err := newAnalyzer(cfg.Rate/100, cfg.Rate)
+	if err != nil {
+		return nil, fmt.Errorf("vad: %w", err)
+	}
 	d := &Detector{
 		cfg:      cfg,
 		n:        cfg.Rate / 100,
@@ -203,7 +207,7 @@ func New(cfg Config) (*Detector, error) {
 		enter:    cfg.Threshold,
 		stay:     cfg.Threshold * stayFraction,
 		minPower: level.FullScale * level.FullScale * math.Pow(10, cfg.MinLevel/10),
-		spec:     newAnalyzer(cfg.Rate/100, cfg.Rate),
+		spec:     spec,
 	}
 	d.Reset()
 	return d, nil

@@ -1,20 +1,36 @@
-package ns
-
-import "math"
-
-// rfft is a real FFT of an even length l = 2m, computed as a complex FFT
-// of m points over the even and odd samples packed as real and imaginary
-// parts, followed by the usual split into the two halves' spectra. The
-// complex FFT is a Stockham autosort of radix-5, -3, -4 and -2 stages
-// with precomputed twiddles. For the lengths used (160, 320, 640 and 960
-// points) a forward and inverse pair takes a third or less of the time of
-// gonum's FFTPACK port (BenchmarkRFFT), whose accessors do index
-// arithmetic for every element; TestRFFT checks it against gonum's.
+// Package fft is the real-input FFT shared by the voice-processing
+// packages (dsp/ns, dsp/aec, dsp/vad): the lengths they use are two 10 ms
+// blocks, 160, 320, 640 and 960 points at 8, 16, 32 and 48 kHz.
 //
-// Scaling follows gonum's fourier.FFT: forward gives
-// X[k] = Σ x[t]·e^(-2πikt/l) for k = 0..m, and inverse gives l times the
-// signal.
-type rfft struct {
+// A real FFT of even length l = 2m is computed as a complex FFT of m points
+// over the even and odd samples packed as real and imaginary parts,
+// followed by the split into the two halves' spectra. The complex FFT is a
+// Stockham autosort of radix-5, -3, -4 and -2 stages with precomputed
+// twiddles. For the lengths above a forward and inverse pair takes a third
+// or less of the time of gonum's FFTPACK port (BenchmarkReal), and the
+// results match gonum's fourier.FFT (TestReal), including its scaling.
+//
+// A Real is not safe for concurrent use; its methods do not allocate.
+package fft
+
+import (
+	"errors"
+	"fmt"
+	"math"
+)
+
+// ErrLength is returned (wrapped) by NewReal for a length it cannot do.
+var ErrLength = errors.New("fft: length must be 2·m with m a product of 2, 3 and 5")
+
+// Real is a real FFT of an even length l = 2m. Scaling follows gonum's
+// fourier.FFT: forward gives X[k] = Σ x[t]·e^(-2πikt/l) for k = 0..m, and
+// inverse gives l times the signal.
+//
+// Coefficients and Sequence take and give plain samples. Callers that
+// window or scale the samples anyway can skip a copy: write the input
+// packed into Packed (element t holds x[2t] + i·x[2t+1]) and call
+// ForwardPacked, and read InversePacked's packed, conjugated output.
+type Real struct {
 	m      int
 	stages []fftStage
 	w      []complex128 // e^(-2πik/l), k = 0..m/2
@@ -28,11 +44,14 @@ type fftStage struct {
 	tw    []complex128 // tw[s·(p-1)+r-1] = e^(-2πi·s·r/(ln·p))
 }
 
-// newRFFT returns an FFT of l points; l must be 2·m with m a product of
-// 2, 3, 4 and 5.
-func newRFFT(l int) *rfft {
+// NewReal returns an FFT of l points; l must be 2·m with m a product of
+// 2, 3 and 5 (a wrapped ErrLength otherwise).
+func NewReal(l int) (*Real, error) {
+	if l < 2 || l%2 != 0 {
+		return nil, fmt.Errorf("%d points: %w", l, ErrLength)
+	}
 	m := l / 2
-	f := &rfft{m: m, a: make([]complex128, m), b: make([]complex128, m)}
+	f := &Real{m: m, a: make([]complex128, m), b: make([]complex128, m)}
 	// Radices: the odd ones first (their stage has no twiddles), then 4s,
 	// then a 2 if one is left.
 	var radices []int
@@ -52,7 +71,7 @@ func newRFFT(l int) *rfft {
 		r /= 2
 	}
 	if r != 1 {
-		panic("ns: FFT length with a factor other than 2, 3 and 5")
+		return nil, fmt.Errorf("%d points: %w", l, ErrLength)
 	}
 	ln := 1
 	for _, p := range radices {
@@ -69,7 +88,7 @@ func newRFFT(l int) *rfft {
 	for k := range f.w {
 		f.w[k] = cis(-2 * math.Pi * float64(k) / float64(l))
 	}
-	return f
+	return f, nil
 }
 
 func cis(x float64) complex128 {
@@ -79,7 +98,7 @@ func cis(x float64) complex128 {
 
 // transform runs the complex forward FFT of x (length m), using x and
 // the other work buffer, and returns the slice holding the result.
-func (f *rfft) transform(x []complex128) []complex128 {
+func (f *Real) transform(x []complex128) []complex128 {
 	y := f.b
 	if &x[0] == &f.b[0] {
 		y = f.a
@@ -102,9 +121,38 @@ func (f *rfft) transform(x []complex128) []complex128 {
 	return x
 }
 
-// forward computes the spectrum of the l real samples in f.a (packed:
-// f.a[t] = x[2t] + i·x[2t+1]) into spec (m+1 bins); f.a is overwritten.
-func (f *rfft) forward(spec []complex128) {
+// Len is the number of real samples, l.
+func (f *Real) Len() int { return 2 * f.m }
+
+// Packed is the input of ForwardPacked: m elements, element t holding
+// x[2t] + i·x[2t+1].
+func (f *Real) Packed() []complex128 { return f.a[:f.m] }
+
+// Coefficients computes the m+1 bins of the spectrum of seq (l samples)
+// into dst (at least m+1 long).
+func (f *Real) Coefficients(dst []complex128, seq []float64) {
+	a := f.a[:f.m]
+	seq = seq[:2*f.m]
+	for t := range a {
+		a[t] = complex(seq[2*t], seq[2*t+1])
+	}
+	f.ForwardPacked(dst)
+}
+
+// Sequence computes l times the signal of the m+1 bins of coeff (a
+// Hermitian spectrum: the imaginary parts of bins 0 and m are ignored)
+// into dst (at least l long).
+func (f *Real) Sequence(dst []float64, coeff []complex128) {
+	z := f.InversePacked(coeff)
+	dst = dst[:2*f.m]
+	for t, c := range z[:f.m] {
+		dst[2*t], dst[2*t+1] = real(c), -imag(c)
+	}
+}
+
+// ForwardPacked computes the spectrum of the l real samples in Packed
+// into spec (m+1 bins); Packed is overwritten.
+func (f *Real) ForwardPacked(spec []complex128) {
 	z := f.transform(f.a)
 	m := f.m
 	z = z[:m]
@@ -125,9 +173,11 @@ func (f *rfft) forward(spec []complex128) {
 	}
 }
 
-// inverse takes a Hermitian spectrum of m+1 bins back to l times the
-// signal, returned packed as in forward (x[2t] + i·x[2t+1]).
-func (f *rfft) inverse(spec []complex128) []complex128 {
+// InversePacked takes a Hermitian spectrum of m+1 bins back to l times
+// the signal, returned packed and conjugated: element t holds
+// x[2t] - i·x[2t+1]. The result lives in the FFT's work buffers, valid
+// until its next call.
+func (f *Real) InversePacked(spec []complex128) []complex128 {
 	m := f.m
 	spec = spec[:m+1]
 	a := f.a[:m]
