@@ -18,16 +18,16 @@ import (
 // with a hop of one, which reconstructs exactly with unit gains and
 // delays the output by one block.
 const (
-	ddAlpha     = 0.6   // weight of the previous frame in the a priori ratio
-	echoOver    = 12    // overestimation of the residual echo
-	dtOver      = 1     // … in double talk, so the near end is kept
-	dtHang      = 20    // blocks double talk is assumed to last after it was detected
-	dtMaxRho    = 0.1   // double talk is only believed while the linear filter takes 10 dB off
-	echoDecay   = 0.5   // per block: the residual estimate falls no faster, for the reverberation tail
-	noiseRise   = 1.005 // per block: how fast the noise floor may rise (about 2 dB/s)
-	noiseSmooth = 0.7   // smoothing of the power the floor tracks
-	reverbDecay = 0.5   // per block, of the far-end power that models the echo's reverberation
-	gainRate    = 0.05  // of the echo path power gain's least squares
+	ddAlpha        = 0.6   // weight of the previous frame in the a priori ratio
+	echoOver       = 12    // overestimation of the residual echo
+	dtOver         = 1     // … in double talk, so the near end is kept
+	dtHang         = 20    // blocks double talk is assumed to last after it was detected
+	dtMaxConverged = 0.1   // double talk is only believed while the filter has converged: leak or residual share under this
+	echoDecay      = 0.5   // per block: the residual estimate falls no faster, for the reverberation tail
+	noiseRise      = 1.005 // per block: how fast the noise floor may rise (about 2 dB/s)
+	noiseSmooth    = 0.7   // smoothing of the power the floor tracks
+	reverbDecay    = 0.5   // per block, of the far-end power that models the echo's reverberation
+	gainRate       = 0.05  // of the echo path power gain's least squares
 )
 
 type suppressor struct {
@@ -150,7 +150,7 @@ func (s *suppressor) process(d, e []float64, x []complex128, leak, rho float64, 
 	// microphone is also well above the echo the power model predicts
 	// (an echo path change raises the canceller's error, not that).
 	over := float64(echoOver)
-	if dt && pd > 2*pe && rho < dtMaxRho {
+	if dt && pd > 2*pe && (leak < dtMaxConverged || rho < dtMaxConverged) {
 		s.dtHold = dtHang
 		doubleTalk = true
 		learn = false
