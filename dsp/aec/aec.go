@@ -766,8 +766,13 @@ func (c *Canceller) finish(sdd, sxx, see, sff float64) {
 	// leak predicts. The suppressor confirms it against its echo model.
 	dt := farOn && c.adapted && see > 4*c.leak*c.lastSyy+n*1000
 	// The linear filter's residual share, from its ERLE over far-end
-	// blocks without double talk: quick to rise after a path change.
-	if farOn && !dt {
+	// blocks without double talk (as confirmed by the suppressor up to
+	// the last block): quick to rise after a path change.
+	confirmed := dt
+	if c.sup != nil {
+		confirmed = c.sup.dtHold > 0
+	}
+	if farOn && !confirmed {
 		c.linMic += 0.1 * (sdd - c.linMic)
 		c.linOut += 0.1 * (sff - c.linOut)
 	}
