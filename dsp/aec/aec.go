@@ -384,7 +384,7 @@ func (c *Canceller) Process(mic, ref, out []int16) error {
 	}
 	c.block()
 	for i, v := range c.out {
-		out[i] = int16(math.Round(max(min(v, 32767), -32768)))
+		out[i] = toInt16(v)
 	}
 	return nil
 }
@@ -515,9 +515,9 @@ func (c *Canceller) farSpectrum(dst []complex128, back int) float64 {
 		e += v * v
 	}
 	c.fft.Coefficients(dst, c.tbuf)
-	scale := complex(1/float64(c.l), 0)
-	for k := range dst {
-		dst[k] *= scale
+	scale := 1 / float64(c.l)
+	for k, v := range dst {
+		dst[k] = complex(real(v)*scale, imag(v)*scale)
 	}
 	return e
 }
@@ -581,9 +581,9 @@ func (c *Canceller) adapt(sxx, see, syy, sey float64) {
 	for k := range nb {
 		xf := real(x[k])*real(x[k]) + imag(x[k])*imag(x[k])
 		c.power[k] = (1-ss)*c.power[k] + 1 + ss*xf
-		e := c.eSpec[k] * complex(scale, 0)
+		e := complex(real(c.eSpec[k])*scale, imag(c.eSpec[k])*scale)
 		c.eSpec[k] = e
-		yv := c.ySpec[k] * complex(scale, 0)
+		yv := complex(real(c.ySpec[k])*scale, imag(c.ySpec[k])*scale)
 		rf := real(e)*real(e) + imag(e)*imag(e)
 		yf := real(yv)*real(yv) + imag(yv)*imag(yv)
 		c.ySpec[k] = complex(rf, yf) // stash the powers for the step below
@@ -662,7 +662,7 @@ func (c *Canceller) adapt(sxx, see, syy, sey float64) {
 	ge := c.eSpec[:nb]
 	step := c.step[:nb]
 	for k := range ge {
-		ge[k] *= complex(step[k], 0)
+		ge[k] = complex(real(ge[k])*step[k], imag(ge[k])*step[k])
 	}
 	for j := range c.m {
 		i := c.xHead - j
@@ -811,4 +811,18 @@ func (c *Canceller) finish(sdd, sxx, see, sff float64) {
 		c.stats.ERLE = 10 * math.Log10((c.micPow+1)/(c.outPow+1))
 	}
 	c.stats.Leak = c.leak
+}
+
+// toInt16 rounds v to the nearest 16-bit sample, saturating.
+func toInt16(v float64) int16 {
+	switch {
+	case v >= 32767:
+		return 32767
+	case v <= -32768:
+		return -32768
+	case v >= 0:
+		return int16(v + 0.5)
+	default:
+		return int16(v - 0.5)
+	}
 }

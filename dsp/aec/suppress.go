@@ -96,12 +96,12 @@ func (s *suppressor) reset() {
 	s.rng = 0x9e3779b97f4a7c15
 }
 
-// random returns a pseudo-random number (xorshift64*).
+// random returns 64 pseudo-random bits (xorshift64*).
 func (s *suppressor) random() uint64 {
 	s.rng ^= s.rng >> 12
 	s.rng ^= s.rng << 25
 	s.rng ^= s.rng >> 27
-	return (s.rng * 0x2545f4914f6cdd1d) >> 32
+	return s.rng * 0x2545f4914f6cdd1d
 }
 
 // process suppresses the residual echo in e, given the microphone block
@@ -175,6 +175,8 @@ func (s *suppressor) process(d, e []float64, x []complex128, leak, rho float64, 
 	floor := s.floor
 	echo, smooth, noise, prevS := s.echo[:nb], s.smooth[:nb], s.noise[:nb], s.prevS[:nb]
 	spec := s.y[:nb]
+	var rnd uint64 // random bits for the comfort noise's phases, 10 a bin
+	bits := 0
 	for k, c := range s.s {
 		p := real(c)*real(c) + imag(c)*imag(c)
 		yc := spec[k]
@@ -200,11 +202,17 @@ func (s *suppressor) process(d, e []float64, x []complex128, leak, rho float64, 
 		}
 		g = max(g, floor)
 		prevS[k] = g * g * p
-		v := complex(g, 0) * c
+		v := complex(g*real(c), g*imag(c))
 		if s.cng && g < 1 {
 			// Noise with the floor's power where the gain removed it.
 			a := math.Sqrt(noise[k] * (1 - g*g))
-			v += complex(a, 0) * s.phasor[s.random()%uint64(len(s.phasor))]
+			if bits < 10 {
+				rnd, bits = s.random(), 64
+			}
+			ph := s.phasor[rnd>>54] // the top bits are xorshift*'s best
+			rnd <<= 10
+			bits -= 10
+			v += complex(a*real(ph), a*imag(ph))
 		}
 		s.s[k] = v
 	}
