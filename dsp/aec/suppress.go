@@ -6,12 +6,16 @@ import (
 
 // Residual echo suppression: the linear filter's output still holds the
 // echo it could not model (misadjustment, reverberation past the tail,
-// loudspeaker non-linearity). The suppressor estimates that residual per
-// bin as the leak (the part of the echo estimate's power still found in
-// the error, see Canceller) times the power of the echo estimate, and
-// applies a Wiener gain from a decision-directed a priori
-// signal-to-residual ratio, floored. The bins it attenuates lose the
-// near-end noise too; comfort noise with the near end's noise spectrum
+// loudspeaker non-linearity), and all of it before the filter converges or
+// after the echo path changes. The suppressor estimates that residual per
+// bin as the larger of two: the leak (the part of the echo estimate's
+// power still found in the error, see Canceller) times the power of the
+// echo the filter removed; and an echo power model (the far end's power at
+// the echo's delay, smeared for reverberation, times a per-bin echo path
+// gain fitted by least squares) times the share of the echo the linear
+// filter lets through. It applies a Wiener gain from a decision-directed
+// a priori signal-to-residual ratio, floored. The bins it attenuates lose
+// the near-end noise too; comfort noise with the near end's noise spectrum
 // (minimum tracking) fills them back so the background does not pump.
 //
 // Analysis and synthesis use a square-root Hann window over two blocks
