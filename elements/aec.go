@@ -42,7 +42,6 @@ type AEC struct {
 	erle, delay, bulk                  atomic.Uint64 // float64 bits
 	doubleTalk, divergences, resets    atomic.Uint64
 	refMissing, refDropped, delayMoves atomic.Uint64
-	pathChanges                        atomic.Uint64
 }
 
 // AEC port indices.
@@ -61,7 +60,7 @@ func init() {
 			"Far-end samples are buffered up to one second; missing far end is silence. " +
 			"Stats: erle_db (running, far end active without double talk), delay_ms (estimated echo delay behind ref, -1 until found), " +
 			"bulk_delay_ms (how late ref reaches the adaptive filter: the estimate less a 20 ms margin), double_talk (blocks), " +
-			"divergences and resets (filter restarts), delay_changes, path_changes (echo path changes detected), ref_missing (blocks without far end), ref_dropped (far-end samples overflowing the buffer).",
+			"divergences and resets (filter restarts), delay_changes, ref_missing (blocks without far end), ref_dropped (far-end samples overflowing the buffer).",
 		Inputs: []pipeline.PortInfo{
 			{Name: "mic", Caps: pipeline.Caps{Kind: pipeline.KindPCM, Rates: []int{8000, 16000}}, Doc: "microphone PCM mono, 8 or 16 kHz, ptime a multiple of 10 ms"},
 			{Name: "ref", Caps: pipeline.Caps{Kind: pipeline.KindPCM, Rates: []int{8000, 16000}}, Doc: "far end as the loudspeaker played it, same format as mic"},
@@ -117,7 +116,7 @@ func (e *AEC) Negotiate(n *pipeline.Negotiation) error {
 	storeF(&e.erle, 0)
 	storeF(&e.delay, -1)
 	storeF(&e.bulk, float64(c.Stats().Delay)/float64(time.Millisecond))
-	for _, a := range []*atomic.Uint64{&e.doubleTalk, &e.divergences, &e.resets, &e.refMissing, &e.refDropped, &e.delayMoves, &e.pathChanges} {
+	for _, a := range []*atomic.Uint64{&e.doubleTalk, &e.divergences, &e.resets, &e.refMissing, &e.refDropped, &e.delayMoves} {
 		a.Store(0)
 	}
 	n.SetAllOut(mic)
@@ -203,7 +202,6 @@ func (e *AEC) cancel(f *pipeline.Frame, out *pipeline.Output) {
 	e.divergences.Store(st.Divergences)
 	e.resets.Store(st.Resets)
 	e.delayMoves.Store(st.DelayChanges)
-	e.pathChanges.Store(st.PathChanges)
 	out.Emit(0, f)
 }
 
@@ -253,7 +251,6 @@ func (e *AEC) Stats() []pipeline.Stat {
 		{Name: "divergences", Value: float64(e.divergences.Load())},
 		{Name: "resets", Value: float64(e.resets.Load())},
 		{Name: "delay_changes", Value: float64(e.delayMoves.Load())},
-		{Name: "path_changes", Value: float64(e.pathChanges.Load())},
 		{Name: "ref_missing", Value: float64(e.refMissing.Load()), Unit: "blocks"},
 		{Name: "ref_dropped", Value: float64(e.refDropped.Load()), Unit: "samples"},
 	}
