@@ -261,10 +261,6 @@ type Stats struct {
 	Divergences, Resets uint64
 	// DelayChanges counts moves of the bulk delay.
 	DelayChanges uint64
-	// PathChanges counts echo path changes detected: a filter that
-	// cancelled 10 dB made the output louder than the microphone for
-	// 300 ms of far end.
-	PathChanges uint64
 }
 
 // Canceller removes the echo of a far-end signal from a microphone
@@ -304,10 +300,7 @@ type Canceller struct {
 	count       int // blocks, for the rotating constraint
 
 	davg1, davg2, dvar1, dvar2 float64
-	worse                      int  // consecutive blocks with the output over the microphone
-	good                       bool // the filter has cancelled 10 dB since it last started or moved
-	bad                        int  // far-end blocks it has not cancelled 3 dB since
-	staleEst                   int  // delay estimate to ignore, -1 for none
+	worse                      int // consecutive blocks with the output over the microphone
 
 	de  *delayEstimator
 	sup *suppressor
@@ -411,7 +404,6 @@ func (c *Canceller) Reset() {
 		c.sup.reset()
 	}
 	c.micPow, c.outPow, c.prevMic, c.linMic, c.linOut = 0, 0, 0, 0, 0
-	c.staleEst = -1
 	c.stats = Stats{Delay: time.Duration(c.delay) * BlockDuration, Leak: 1}
 }
 
@@ -429,7 +421,7 @@ func (c *Canceller) resetFilters() {
 	c.pey, c.pyy, c.leak = 1, 1, 1
 	c.adapted, c.sumAdapt = false, 0
 	c.davg1, c.davg2, c.dvar1, c.dvar2 = 0, 0, 0, 0
-	c.worse, c.good, c.bad = 0, false, 0
+	c.worse = 0
 	// Initial proportionate steps decay along the tail, as a room's
 	// response does.
 	decay := math.Exp(-2.4 / float64(c.m))
@@ -486,9 +478,8 @@ func (c *Canceller) block() {
 			// Move only when the echo starts before the filter does, or
 			// so late that a quarter of the partitions model nothing.
 			target := min(max(est-delayMargin, 0), c.maxDelayBlocks)
-			if est != c.staleEst && (target < c.delay || target > c.delay+c.m/4) {
-				c.staleEst = -1
-				c.setDelay(target, false)
+			if target < c.delay || target > c.delay+c.m/4 {
+				c.setDelay(target)
 			}
 		}
 	}
@@ -797,7 +788,7 @@ func (c *Canceller) constrain(w []complex128) float64 {
 
 // setDelay moves the bulk delay to `to` blocks, shifting the weights by
 // the same number of partitions and recomputing the far-end history.
-func (c *Canceller) setDelay(to int, newestIn bool) {
+func (c *Canceller) setDelay(to int) {
 	k := to - c.delay
 	c.delay = to
 	if c.linOut > 0.5*c.linMic {
@@ -815,11 +806,7 @@ func (c *Canceller) setDelay(to int, newestIn bool) {
 		if i < 0 {
 			i += c.m
 		}
-		back := j + 1 // x[xHead] is the block before the newest one written
-		if newestIn {
-			back = j
-		}
-		c.farSpectrum(c.x[i], back)
+		c.farSpectrum(c.x[i], j+1) // x[xHead] is the block before the newest one written
 	}
 }
 
@@ -845,33 +832,6 @@ func shiftPartitions(w [][]complex128, k int) {
 	}
 }
 
-// watchPath falls back to no bulk delay when a filter that cancelled
-// well (10 dB) makes the output louder than the microphone for 300 ms of
-// far-end audio: the
-// echo path has changed, maybe to an echo that arrives before the filter
-// starts, and until the delay estimate has followed the filter should
-// cover the earliest echoes. The estimate that led to the old delay is
-// ignored until it changes.
-func (c *Canceller) watchPath(farOn bool, rho float64) {
-	if c.de == nil || !farOn {
-		return
-	}
-	switch {
-	case rho < 0.1:
-		c.good, c.bad = true, 0
-	case c.worse > 0 && c.good: // not double talk: that leaves the output under the microphone
-		c.bad++
-	}
-	if c.bad >= 30 {
-		c.good, c.bad = false, 0
-		c.stats.PathChanges++
-		if c.delay > 0 {
-			c.staleEst = c.de.est
-			c.setDelay(0, true)
-		}
-	}
-}
-
 // finish runs the suppressor on c.out and updates the statistics.
 func (c *Canceller) finish(sdd, sxx, see, sff float64) {
 	n := float64(c.n)
@@ -893,27 +853,18 @@ func (c *Canceller) finish(sdd, sxx, see, sff float64) {
 	if c.worse > 0 { // the filter makes it worse: it cancels nothing
 		c.linOut = max(c.linOut, c.linMic)
 	}
-	rho := min(max((c.linOut+1)/(c.linMic+1), 0.001), 1)
-	c.watchPath(farOn, rho)
 	if c.sup != nil {
 		// The far end's spectrum where the echo is strongest: the
 		// delay estimator's best candidate within the filter.
-		// While the filter cancels little (before it converges, after a
-		// path change) the quicker, noisier candidate aligns the model.
 		j, aligned := min(delayMargin, c.m-1), c.de == nil
-		if c.de != nil {
-			at := c.de.cand
-			if rho > 0.3 && c.de.fast >= 0 {
-				at = c.de.fast
-			}
-			if at >= 0 {
-				j, aligned = min(max(at-c.delay, 0), c.m-1), true
-			}
+		if c.de != nil && c.de.cand >= 0 {
+			j, aligned = min(max(c.de.cand-c.delay, 0), c.m-1), true
 		}
 		i := c.xHead - j
 		if i < 0 {
 			i += c.m
 		}
+		rho := min(max((c.linOut+1)/(c.linMic+1), 0.001), 1)
 		dt = c.sup.process(c.d, c.out, c.x[i], c.leak, rho, dt, aligned && farOn && !dt, c.out)
 	}
 	c.stats.DoubleTalk = dt

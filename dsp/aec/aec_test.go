@@ -195,8 +195,8 @@ func TestFarEndOnly(t *testing.T) {
 				if want := r.delay - delayMargin; st.Delay < want-20*time.Millisecond || st.Delay > r.delay {
 					t.Errorf("bulk delay %s, want %s to %s (echo at %s)", st.Delay, want-20*time.Millisecond, r.delay, r.delay)
 				}
-				if st.Divergences != 0 || st.Resets != 0 || st.PathChanges != 0 {
-					t.Errorf("%d divergences, %d resets, %d path changes; want none", st.Divergences, st.Resets, st.PathChanges)
+				if st.Divergences != 0 || st.Resets != 0 {
+					t.Errorf("%d divergences, %d resets", st.Divergences, st.Resets)
 				}
 			})
 		}
@@ -206,7 +206,7 @@ func TestFarEndOnly(t *testing.T) {
 // The bounds the tests hold the canceller to (the package doc quotes the
 // measured figures).
 const (
-	minEarlyERLE      = 28.0 // dB, far end only, first 2 s (talk starts at 1 s)
+	minEarlyERLE      = 30.0 // dB, far end only, first 2 s (talk starts at 1 s)
 	minERLE           = 25.0 // dB, far end only, 4-12 s (and 6-8 s after a path change)
 	minLinearERLE     = 12.0 // dB, the linear filter alone, 4-12 s
 	delayMargin       = 20 * time.Millisecond
@@ -244,8 +244,8 @@ func TestDoubleTalk(t *testing.T) {
 				}
 				farOnly := erle(s.mic, out, alone, rate, 4*time.Second, 16*time.Second)
 				st := c.Stats()
-				t.Logf("near end segmental SNR %.1f dB (microphone %.1f dB); far end alone ERLE %.1f dB; %d blocks of double talk, %d detected; %d divergences, %d path changes",
-					seg, micSeg, farOnly, both, st.DoubleTalkBlocks, st.Divergences, st.PathChanges)
+				t.Logf("near end segmental SNR %.1f dB (microphone %.1f dB); far end alone ERLE %.1f dB; %d blocks of double talk, %d detected; %d divergences",
+					seg, micSeg, farOnly, both, st.DoubleTalkBlocks, st.Divergences)
 				if seg < minSegSNR || farOnly < minDoubleTalkERLE || st.Divergences != 0 {
 					t.Errorf("segmental SNR %.1f dB, far end alone ERLE %.1f dB, %d divergences; want at least %g and %g dB, none",
 						seg, farOnly, st.Divergences, minSegSNR, minDoubleTalkERLE)

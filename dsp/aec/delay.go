@@ -19,7 +19,6 @@ const (
 	delayHiHz    = 3750
 	threshRate   = 1.0 / 64 // running mean of the band log powers
 	costRate     = 1.0 / 24 // smoothing of the per-delay cost
-	fastRate     = 1.0 / 8  // … of the quick cost that aligns the suppressor's echo model
 	holdBlocks   = 25       // blocks a new minimum must hold before it is taken
 	chanceMargin = 3.0      // bits under the mean cost the minimum must be
 )
@@ -40,11 +39,9 @@ type delayEstimator struct {
 	farOn  []bool   // whether that far-end block was loud enough to count
 	head   int      // index of the newest far-end block
 	cost   []float64
-	quick  []float64 // the cost smoothed less: follows a new echo path sooner, noisier
-	fast   int       // delay of least quick cost, -1 before the first
-	cand   int       // delay of least cost seen in the last blocks
-	held   int       // updates cand has held
-	est    int       // current estimate, -1 before the first
+	cand   int // delay of least cost seen in the last blocks
+	held   int // updates cand has held
+	est    int // current estimate, -1 before the first
 	minPow float64
 }
 
@@ -62,7 +59,6 @@ func newDelayEstimator(n, rate, maxBlocks int) (*delayEstimator, error) {
 		far:    make([]uint32, maxBlocks+1),
 		farOn:  make([]bool, maxBlocks+1),
 		cost:   make([]float64, maxBlocks+1),
-		quick:  make([]float64, maxBlocks+1),
 		minPow: float64(n) * 1e-5 * 32768 * 32768, // -50 dBov
 	}
 	for i := range d.win {
@@ -81,9 +77,8 @@ func (d *delayEstimator) reset() {
 	clear(d.far)
 	clear(d.farOn)
 	for i := range d.cost {
-		d.cost[i], d.quick[i] = delayBands/2, delayBands/2
+		d.cost[i] = delayBands / 2
 	}
-	d.fast = -1
 	for b := range d.farThr {
 		d.farThr[b], d.nearThr[b] = 0, 0
 	}
@@ -134,7 +129,6 @@ func (d *delayEstimator) update(far, mic []float64) int {
 		return d.est
 	}
 	best, bestCost, sum, cnt := -1, math.Inf(1), 0.0, 0
-	quick, quickCost, qsum := -1, math.Inf(1), 0.0
 	for k := range d.cost {
 		i := d.head - k
 		if i < 0 {
@@ -143,20 +137,12 @@ func (d *delayEstimator) update(far, mic []float64) int {
 		if d.farOn[i] {
 			c := float64(bits.OnesCount32(nb ^ d.far[i]))
 			d.cost[k] += costRate * (c - d.cost[k])
-			d.quick[k] += fastRate * (c - d.quick[k])
 		}
 		sum += d.cost[k]
-		qsum += d.quick[k]
 		cnt++
 		if d.cost[k] < bestCost {
 			best, bestCost = k, d.cost[k]
 		}
-		if d.quick[k] < quickCost {
-			quick, quickCost = k, d.quick[k]
-		}
-	}
-	if quickCost <= qsum/float64(cnt)-chanceMargin {
-		d.fast = quick
 	}
 	if bestCost > sum/float64(cnt)-chanceMargin {
 		d.held = 0
