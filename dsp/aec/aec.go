@@ -224,7 +224,7 @@ func (c Config) normalize() (Config, error) {
 	switch {
 	case c.Suppression == 0:
 		c.Suppression = DefaultSuppression
-	case c.Suppression < 0 && c.Suppression == NoSuppression:
+	case c.Suppression == NoSuppression:
 	case !(c.Suppression > 0 && c.Suppression <= MaxSuppression): // also NaN
 		return c, fmt.Errorf("aec: suppression %g dB must be in (0, %g] (or %g: off)", c.Suppression, MaxSuppression, NoSuppression)
 	}
