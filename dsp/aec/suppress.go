@@ -23,7 +23,7 @@ import (
 // delays the output by one block.
 const (
 	ddAlpha        = 0.6   // weight of the previous frame in the a priori ratio
-	echoOver       = 12    // overestimation of the residual echo
+	echoOver       = 20    // overestimation of the residual echo
 	dtOver         = 1     // … in double talk, so the near end is kept
 	dtHang         = 20    // blocks double talk is assumed to last after it was detected
 	dtMaxConverged = 0.1   // double talk is only believed while the filter has converged: leak or residual share under this
