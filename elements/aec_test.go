@@ -181,3 +181,40 @@ func TestAECNegotiate(t *testing.T) {
 		})
 	}
 }
+
+// TestAECMissingFrames: microphone frames without samples (lost packets)
+// pass through untouched and take their far end with them, so nothing of
+// the far end is left waiting or dropped.
+func TestAECMissingFrames(t *testing.T) {
+	micPath, refPath, _, _ := aecFiles(t, 8000, 4*time.Second, 0)
+	g := graphtest.Run(t, "wav-src path="+graphs.Quote(micPath)+" ! test-vad-mark missing=4 ! a.mic  aec name=a ! test-vad-probe name=p"+
+		"  wav-src path="+graphs.Quote(refPath)+" ! a.ref")
+	p, _ := g.Element("p")
+	frames := p.(*vadProbe).frames
+	if len(frames) != 200 {
+		t.Fatalf("%d frames, want 200", len(frames))
+	}
+	var lost int
+	for i, f := range frames {
+		if (i+1)%4 == 0 {
+			lost++
+			if f.samples != 0 || f.flags&pipeline.FlagMissing == 0 {
+				t.Fatalf("lost frame %d: %d samples, flags %b", i, f.samples, f.flags)
+			}
+		} else if f.samples != 160 {
+			t.Fatalf("frame %d: %d samples", i, f.samples)
+		}
+	}
+	missing, _ := graphtest.Stat(g, "a", "ref_missing")
+	dropped, _ := graphtest.Stat(g, "a", "ref_dropped")
+	if missing != 0 || dropped != 0 || lost != 50 {
+		t.Errorf("%d lost frames, ref_missing %v, ref_dropped %v; want 50, 0, 0", lost, missing, dropped)
+	}
+}
+
+// BenchmarkAEC steps a graph of two tones into aec's mic and ref: one op
+// is one 20 ms frame of each (two 10 ms blocks through the canceller at
+// 16 kHz, 250 ms tail), allocations reported.
+func BenchmarkAEC(b *testing.B) {
+	benchGraph(b, "tone freqs=440,1300 rate=16000 ! a.mic  aec name=a ! null-sink  tone freqs=300,2100 rate=16000 ! a.ref", true)
+}

@@ -6,28 +6,32 @@ import (
 
 // Residual echo suppression: the linear filter's output still holds the
 // echo it could not model (misadjustment, reverberation past the tail,
-// loudspeaker non-linearity). The suppressor estimates that residual per
-// bin as the leak (the part of the echo estimate's power still found in
-// the error, see Canceller) times the power of the echo estimate, and
-// applies a Wiener gain from a decision-directed a priori
-// signal-to-residual ratio, floored. The bins it attenuates lose the
-// near-end noise too; comfort noise with the near end's noise spectrum
+// loudspeaker non-linearity), and all of it before the filter converges or
+// after the echo path changes. The suppressor estimates that residual per
+// bin as the larger of two: the leak (the part of the echo estimate's
+// power still found in the error, see Canceller) times the power of the
+// echo the filter removed; and an echo power model (the far end's power at
+// the echo's delay, smeared for reverberation, times a per-bin echo path
+// gain fitted by least squares) times the share of the echo the linear
+// filter lets through. It applies a Wiener gain from a decision-directed
+// a priori signal-to-residual ratio, floored. The bins it attenuates lose
+// the near-end noise too; comfort noise with the near end's noise spectrum
 // (minimum tracking) fills them back so the background does not pump.
 //
 // Analysis and synthesis use a square-root Hann window over two blocks
 // with a hop of one, which reconstructs exactly with unit gains and
 // delays the output by one block.
 const (
-	ddAlpha     = 0.6   // weight of the previous frame in the a priori ratio
-	echoOver    = 12    // overestimation of the residual echo
-	dtOver      = 1     // … in double talk, so the near end is kept
-	dtHang      = 20    // blocks double talk is assumed to last after it was detected
-	dtMaxRho    = 0.1   // double talk is only believed while the linear filter takes 10 dB off
-	echoDecay   = 0.5   // per block: the residual estimate falls no faster, for the reverberation tail
-	noiseRise   = 1.005 // per block: how fast the noise floor may rise (about 2 dB/s)
-	noiseSmooth = 0.7   // smoothing of the power the floor tracks
-	reverbDecay = 0.5   // per block, of the far-end power that models the echo's reverberation
-	gainRate    = 0.05  // of the echo path power gain's least squares
+	ddAlpha        = 0.6   // weight of the previous frame in the a priori ratio
+	echoOver       = 20    // overestimation of the residual echo
+	dtOver         = 1     // … in double talk, so the near end is kept
+	dtHang         = 20    // blocks double talk is assumed to last after it was detected
+	dtMaxConverged = 0.1   // double talk is only believed while the filter has converged: leak or residual share under this
+	echoDecay      = 0.5   // per block: the residual estimate falls no faster, for the reverberation tail
+	noiseRise      = 1.005 // per block: how fast the noise floor may rise (about 2 dB/s)
+	noiseSmooth    = 0.7   // smoothing of the power the floor tracks
+	reverbDecay    = 0.5   // per block, of the far-end power that models the echo's reverberation
+	gainRate       = 0.05  // of the echo path power gain's least squares
 )
 
 type suppressor struct {
@@ -96,12 +100,12 @@ func (s *suppressor) reset() {
 	s.rng = 0x9e3779b97f4a7c15
 }
 
-// random returns a pseudo-random number (xorshift64*).
+// random returns 64 pseudo-random bits (xorshift64*).
 func (s *suppressor) random() uint64 {
 	s.rng ^= s.rng >> 12
 	s.rng ^= s.rng << 25
 	s.rng ^= s.rng >> 27
-	return (s.rng * 0x2545f4914f6cdd1d) >> 32
+	return s.rng * 0x2545f4914f6cdd1d
 }
 
 // process suppresses the residual echo in e, given the microphone block
@@ -150,7 +154,7 @@ func (s *suppressor) process(d, e []float64, x []complex128, leak, rho float64, 
 	// microphone is also well above the echo the power model predicts
 	// (an echo path change raises the canceller's error, not that).
 	over := float64(echoOver)
-	if dt && pd > 2*pe && rho < dtMaxRho {
+	if dt && pd > 2*pe && (leak < dtMaxConverged || rho < dtMaxConverged) {
 		s.dtHold = dtHang
 		doubleTalk = true
 		learn = false
@@ -175,6 +179,8 @@ func (s *suppressor) process(d, e []float64, x []complex128, leak, rho float64, 
 	floor := s.floor
 	echo, smooth, noise, prevS := s.echo[:nb], s.smooth[:nb], s.noise[:nb], s.prevS[:nb]
 	spec := s.y[:nb]
+	var rnd uint64 // random bits for the comfort noise's phases, 10 a bin
+	bits := 0
 	for k, c := range s.s {
 		p := real(c)*real(c) + imag(c)*imag(c)
 		yc := spec[k]
@@ -200,11 +206,17 @@ func (s *suppressor) process(d, e []float64, x []complex128, leak, rho float64, 
 		}
 		g = max(g, floor)
 		prevS[k] = g * g * p
-		v := complex(g, 0) * c
+		v := complex(g*real(c), g*imag(c))
 		if s.cng && g < 1 {
 			// Noise with the floor's power where the gain removed it.
 			a := math.Sqrt(noise[k] * (1 - g*g))
-			v += complex(a, 0) * s.phasor[s.random()%uint64(len(s.phasor))]
+			if bits < 10 {
+				rnd, bits = s.random(), 64
+			}
+			ph := s.phasor[rnd>>54] // the top bits are xorshift*'s best
+			rnd <<= 10
+			bits -= 10
+			v += complex(a*real(ph), a*imag(ph))
 		}
 		s.s[k] = v
 	}
