@@ -7,7 +7,7 @@
 //
 // Linear echo canceller. A partitioned-block frequency-domain adaptive
 // filter (PBFDAF: the multidelay block filter "MDF" of Soo and Pang, as in
-// Speex) with a block of N = 10 ms, real FFTs of 2N (fft.go) and
+// Speex) with a block of N = 10 ms, real FFTs of 2N (dsp/fft) and
 // overlap-save. The tail (Config.Tail, up to 500 ms, default 250 ms) is M =
 // Tail/10ms partitions: partition j multiplies the far end's spectrum of j
 // blocks back by its own weights. The weights follow the normalised
@@ -93,30 +93,28 @@
 // Against speexdsp (speex_echo_cancellation, 400 ms filter, then its
 // preprocessor's residual echo suppression) and WebRTC (the
 // webrtc-audio-processing 0.3 AEC, extended filter, delay agnostic) on the
-// DSP benchmark corpus (branch dspbench at 53d1503: espeak-ng talkers, 20 s,
-// four rooms of RT60 100-400 ms, bulk delay 10-150 ms, echo return loss
-// 6-20 dB, -70 dBov pink noise), means over the four rooms, measured with
+// DSP benchmark's corpus (benchmarks/dsp: espeak-ng talkers, 20 s, six
+// rooms per family of RT60 100-400 ms, bulk delay 10-150 ms, echo return
+// loss 6-20 dB, at 8 and 16 kHz), means over the scenarios, from
+// benchmarks/dsp/run.sh (benchmarks/dsp/README.md has the table):
 //
-//	go run ./dsp/aec/internal/aecscore --corpus DIR --voxgraph voxgraph --speex speex_ref --webrtc webrtc_ref
-//
-//	                                    voxgraph       speexdsp        WebRTC
-//	                                   8 k   16 k     8 k   16 k     8 k   16 k
-//	far end only, ERLE first 2 s      28.4   29.9     4.6    4.4    23.3   17.5  dB
-//	far end only, ERLE after          32.7   32.6    21.0   18.2    34.0   23.6  dB
-//	double talk, near-end seg. SNR    16.2   14.9     3.4    9.2    14.1   11.9  dB
-//	double talk, ERLE far end alone   28.2   35.2    14.1   12.7    32.2   26.2  dB
-//	path change, ERLE 0-1 s after      3.2    5.9     1.3    0.5    19.6   17.7  dB
-//	path change, ERLE 1-2 s after     21.3   18.9     2.6    1.8    26.1   23.1  dB
-//	path change, ERLE after that      35.1   30.9    11.1   10.6    30.7   16.0  dB
+//	                                    voxgraph   speexdsp   WebRTC
+//	far end only, ERLE from 5 s on         31.8       23.9      30.8  dB
+//	far end only, ERLE first 2 s           27.4        4.7      21.8  dB
+//	double talk, near-end seg. SNR         15.4        6.6      13.0  dB
+//	double talk, ERLE first 2 s            28.2        4.5      22.0  dB
+//	path change, ERLE before it            32.9       22.6      32.1  dB
+//	path change, ERLE 2 s after it          8.6        1.4      23.6  dB
 //
 // (segmental SNR at each output's best lag within 40 ms: WebRTC's output
-// lags 14 ms, Speex's 10 ms.) Two weak spots: the first second after an
+// lags 14 ms, Speex's 10 ms.) The weak spot is the first 2 s after an
 // echo path change, above all one that moves the echo earlier than the
-// filter's start, where until the delay estimate follows (0.5 to 2 s)
-// neither the filter nor the echo model is aligned; and 8 kHz far-end-only
-// ERLE after convergence and ERLE where the far end talks alone, 1.3 and
-// 4 dB under WebRTC's, which also takes off part of the near end's noise
-// (the comfort noise here keeps it: without it, 0.7 to 2 dB more ERLE).
+// filter's start: until the delay estimate follows (0.5 to 2 s) neither
+// the filter nor the echo model is aligned, where WebRTC keeps 23.6 dB. On
+// an earlier, smaller corpus (four rooms), 8 kHz far-end-only ERLE after
+// convergence was also 1.3 dB under WebRTC's; WebRTC takes off part of the
+// near end's noise too, where the comfort noise here keeps it (without
+// it, 0.7 to 2 dB more ERLE).
 //
 // CPU, per 10 ms block with delay estimation and suppression, 2-core Xeon
 // shared with other work (go test ./dsp/aec -run XXX -bench Process
@@ -127,7 +125,7 @@
 // allocations.
 // Against speexdsp on the same 12 s files (synthetic talk through a
 // 300 ms room), best of seven interleaved runs of voxgraph dsp aec --tail T
-// and internal/aecscore/testdata/speexref.c with the same tail: with 250 ms,
+// and testdata/speexref.c with the same tail: with 250 ms,
 // 1.64 ms of CPU per audio second at 8 kHz (Speex's canceller alone 1.59,
 // with its preprocessor's echo suppression, denoiser off, 2.46) and 3.23 ms
 // at 16 kHz (3.12 and 4.47); with 500 ms, 2.35 and 4.62 ms (Speex alone 2.57
@@ -143,6 +141,8 @@ import (
 	"fmt"
 	"math"
 	"time"
+
+	"github.com/voxgraph/voxgraph/dsp/fft"
 )
 
 // BlockDuration is the length of the blocks a Canceller processes.
@@ -276,7 +276,7 @@ type Stats struct {
 type Canceller struct {
 	cfg            Config
 	n, l, nb, m    int
-	fft            *realFFT
+	fft            *fft.Real
 	maxDelayBlocks int
 
 	ring    []float64 // raw far end, by absolute sample index modulo len
@@ -333,11 +333,11 @@ func New(cfg Config) (*Canceller, error) {
 		m = 1
 	}
 	l, nb := 2*n, n+1
-	fft, err := newRealFFT(l)
+	tr, err := fft.NewReal(l)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("aec: %w", err)
 	}
-	c := &Canceller{cfg: cfg, n: n, l: l, nb: nb, m: m, fft: fft}
+	c := &Canceller{cfg: cfg, n: n, l: l, nb: nb, m: m, fft: tr}
 	if cfg.MaxDelay > 0 {
 		c.maxDelayBlocks = int(cfg.MaxDelay / BlockDuration)
 		if c.de, err = newDelayEstimator(n, cfg.Rate, c.maxDelayBlocks); err != nil {

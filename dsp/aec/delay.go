@@ -1,8 +1,11 @@
 package aec
 
 import (
+	"fmt"
 	"math"
 	"math/bits"
+
+	"github.com/voxgraph/voxgraph/dsp/fft"
 )
 
 // Delay estimation by binary spectra (as WebRTC's delay estimator): each
@@ -27,7 +30,7 @@ const (
 // microphone signal behind the far end.
 type delayEstimator struct {
 	n        int
-	fft      *realFFT
+	fft      *fft.Real
 	win, buf []float64
 	spec     []complex128
 	edges    [delayBands + 1]int
@@ -46,13 +49,13 @@ type delayEstimator struct {
 }
 
 func newDelayEstimator(n, rate, maxBlocks int) (*delayEstimator, error) {
-	fft, err := newRealFFT(n)
+	tr, err := fft.NewReal(n)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("aec: delay estimator: %w", err)
 	}
 	d := &delayEstimator{
 		n:      n,
-		fft:    fft,
+		fft:    tr,
 		win:    make([]float64, n),
 		buf:    make([]float64, n),
 		spec:   make([]complex128, n/2+1),

@@ -2,6 +2,8 @@ package aec
 
 import (
 	"math"
+
+	"github.com/voxgraph/voxgraph/dsp/fft"
 )
 
 // Residual echo suppression: the linear filter's output still holds the
@@ -36,7 +38,7 @@ const (
 
 type suppressor struct {
 	n, l   int
-	fft    *realFFT
+	fft    *fft.Real
 	win    []float64 // sqrt Hann, 2n
 	dPrev  []float64
 	ePrev  []float64
@@ -59,10 +61,10 @@ type suppressor struct {
 	rng    uint64
 }
 
-func newSuppressor(n int, fft *realFFT, floorDB float64, cng bool) *suppressor {
+func newSuppressor(n int, tr *fft.Real, floorDB float64, cng bool) *suppressor {
 	l, nb := 2*n, n+1
 	s := &suppressor{
-		n: n, l: l, fft: fft,
+		n: n, l: l, fft: tr,
 		win: make([]float64, l), dPrev: make([]float64, n), dSpec: make([]complex128, nb),
 		xs: make([]float64, nb), gain: make([]float64, nb), sdx: make([]float64, nb), sxx: make([]float64, nb),
 		ePrev: make([]float64, n),
