@@ -143,6 +143,7 @@ import (
 	"time"
 
 	"github.com/voxgraph/voxgraph/dsp/fft"
+	"github.com/voxgraph/voxgraph/dsp/gain"
 )
 
 // BlockDuration is the length of the blocks a Canceller processes.
@@ -466,7 +467,7 @@ func (c *Canceller) Process(mic, ref, out []int16) error {
 	}
 	c.block()
 	for i, v := range c.out {
-		out[i] = toInt16(v)
+		out[i] = gain.Saturate(v)
 	}
 	return nil
 }
@@ -893,18 +894,4 @@ func (c *Canceller) finish(sdd, sxx, see, sff float64) {
 		c.stats.ERLE = 10 * math.Log10((c.micPow+1)/(c.outPow+1))
 	}
 	c.stats.Leak = c.leak
-}
-
-// toInt16 rounds v to the nearest 16-bit sample, saturating.
-func toInt16(v float64) int16 {
-	switch {
-	case v >= 32767:
-		return 32767
-	case v <= -32768:
-		return -32768
-	case v >= 0:
-		return int16(v + 0.5)
-	default:
-		return int16(v - 0.5)
-	}
 }

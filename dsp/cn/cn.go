@@ -56,6 +56,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"time"
+
+	"github.com/voxgraph/voxgraph/dsp/gain"
 )
 
 // MaxOrder is the largest model order (reflection coefficients per SID)
@@ -385,20 +387,9 @@ func (g *Generator) Generate(dst []int16) {
 			st[m] = k[m-1]*f + st[m-1]
 		}
 		st[0] = f
-		dst[n] = sat(f)
+		dst[n] = gain.Saturate(f)
 	}
 	if g.order < p { // a transition to a lower order ended: drop the old taps
 		clear(g.state[g.order+1:])
 	}
-}
-
-func sat(v float64) int16 {
-	v = math.Round(v)
-	switch {
-	case v > math.MaxInt16:
-		return math.MaxInt16
-	case v < math.MinInt16:
-		return math.MinInt16
-	}
-	return int16(v)
 }

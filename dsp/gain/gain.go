@@ -55,3 +55,20 @@ func fixed(g float64) int64 {
 	}
 	return int64(math.Round(math.Ldexp(g, fracBits)))
 }
+
+// Saturate rounds v to the nearest 16-bit sample (halves away from zero),
+// clamping values beyond full scale; NaN gives 0. It is how the
+// algorithms of package dsp turn their float results back into PCM.
+func Saturate(v float64) int16 {
+	switch {
+	case v >= math.MaxInt16:
+		return math.MaxInt16
+	case v <= math.MinInt16:
+		return math.MinInt16
+	case v >= 0:
+		return int16(v + 0.5)
+	case v < 0:
+		return int16(v - 0.5)
+	}
+	return 0
+}

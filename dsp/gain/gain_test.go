@@ -104,3 +104,20 @@ func BenchmarkApply(b *testing.B) {
 		Apply(pcm, g)
 	}
 }
+
+func TestSaturate(t *testing.T) {
+	for _, tc := range []struct {
+		in   float64
+		want int16
+	}{
+		{0, 0}, {0.49, 0}, {0.5, 1}, {-0.5, -1}, {-0.49, 0},
+		{1234.6, 1235}, {-1234.6, -1235},
+		{32766.5, 32767}, {32767, 32767}, {1e9, 32767}, {math.Inf(1), 32767},
+		{-32767.5, -32768}, {-32768, -32768}, {-1e9, -32768}, {math.Inf(-1), -32768},
+		{math.NaN(), 0},
+	} {
+		if got := Saturate(tc.in); got != tc.want {
+			t.Errorf("Saturate(%v) = %d, want %d", tc.in, got, tc.want)
+		}
+	}
+}

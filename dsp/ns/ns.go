@@ -101,6 +101,7 @@ import (
 	"time"
 
 	"github.com/voxgraph/voxgraph/dsp/fft"
+	"github.com/voxgraph/voxgraph/dsp/gain"
 	"github.com/voxgraph/voxgraph/dsp/level"
 )
 
@@ -342,8 +343,8 @@ func (s *Suppressor) frame(pcm []int16) {
 	ola, sy := s.ola[:n], s.synth[:2*n]
 	for t := 0; t < h; t++ {
 		c := z[t]
-		pcm[2*t] = sat(ola[2*t] + real(c)*sy[2*t])
-		pcm[2*t+1] = sat(ola[2*t+1] - imag(c)*sy[2*t+1])
+		pcm[2*t] = gain.Saturate(ola[2*t] + real(c)*sy[2*t])
+		pcm[2*t+1] = gain.Saturate(ola[2*t+1] - imag(c)*sy[2*t+1])
 	}
 	zc, sc := z[h:], sy[n:]
 	for t := 0; t < h; t++ {
@@ -449,15 +450,4 @@ func (s *Suppressor) minimum(pow []float64) {
 	for i := range s.msCur {
 		s.msCur[i] = math.Inf(1)
 	}
-}
-
-// sat rounds v to a 16-bit sample, saturating at full scale.
-func sat(v float64) int16 {
-	switch {
-	case v >= 32767:
-		return 32767
-	case v <= -32768:
-		return -32768
-	}
-	return int16(math.Round(v))
 }

@@ -69,6 +69,8 @@ import (
 	"errors"
 	"fmt"
 	"math"
+
+	"github.com/voxgraph/voxgraph/dsp/gain"
 )
 
 // ErrRate is returned by New for a sample rate it cannot conceal at.
@@ -157,7 +159,7 @@ func (c *Concealer) Good(frame []int16) {
 		for j := range olen {
 			s := c.next()
 			t := float64(j+1) / float64(olen+1)
-			frame[j] = sat(s*(1-t) + float64(frame[j])*t)
+			frame[j] = gain.Saturate(s*(1-t) + float64(frame[j])*t)
 		}
 		c.erased = 0
 	}
@@ -172,7 +174,7 @@ func (c *Concealer) Conceal(dst []int16) {
 		if c.erased == 0 {
 			c.start()
 		}
-		dst[i] = sat(c.next())
+		dst[i] = gain.Saturate(c.next())
 	}
 	c.push16(dst)
 }
@@ -305,16 +307,4 @@ func (c *Concealer) push16(frame []int16) {
 	for i, v := range frame {
 		h[base+i] = float64(v)
 	}
-}
-
-// sat rounds v to int16, saturating.
-func sat(v float64) int16 {
-	v = math.Round(v)
-	switch {
-	case v > math.MaxInt16:
-		return math.MaxInt16
-	case v < math.MinInt16:
-		return math.MinInt16
-	}
-	return int16(v)
 }

@@ -3,7 +3,11 @@
 // power of a single frequency in 16-bit PCM (Power).
 package tone
 
-import "math"
+import (
+	"math"
+
+	"github.com/voxgraph/voxgraph/dsp/gain"
+)
 
 // block is the number of samples a rotator runs before it is re-seeded
 // from the exact phase accumulator.
@@ -86,7 +90,7 @@ func (g *Generator) Fill(dst []int16) {
 			o.phase += o.inc * uint64(len(part))
 		}
 		for i, v := range sum {
-			part[i] = saturate(g.amp * v)
+			part[i] = gain.Saturate(g.amp * v)
 		}
 	}
 }
@@ -96,20 +100,4 @@ func (g *Generator) Reset() {
 	for k := range g.tones {
 		g.tones[k].phase = 0
 	}
-}
-
-// saturate rounds v to the nearest int16, clamping out-of-range values;
-// NaN gives 0.
-func saturate(v float64) int16 {
-	switch {
-	case v >= math.MaxInt16:
-		return math.MaxInt16
-	case v <= math.MinInt16:
-		return math.MinInt16
-	case v >= 0:
-		return int16(v + 0.5)
-	case v < 0:
-		return int16(v - 0.5)
-	}
-	return 0
 }
