@@ -72,41 +72,19 @@ var errNotMono = errors.New("not mono (convert it first, e.g. sox in.wav -c 1 ou
 
 // readMono reads a whole mono 16-bit WAV file.
 func readMono(path string) (pcm []int16, rate int, err error) {
-	r, err := wav.Open(path)
+	pcm, rate, channels, err := wav.ReadFile(path)
 	if err != nil {
 		return nil, 0, err
 	}
-	defer r.Close()
-	if r.Channels() != 1 {
-		return nil, 0, fmt.Errorf("%s: %d channels: %w", path, r.Channels(), errNotMono)
+	if channels != 1 {
+		return nil, 0, fmt.Errorf("%s: %d channels: %w", path, channels, errNotMono)
 	}
-	if n := r.NumFrames(); n > 0 {
-		pcm = make([]int16, 0, n)
-	}
-	buf := make([]int16, 4096)
-	for {
-		n, err := r.Read(buf)
-		pcm = append(pcm, buf[:n]...)
-		if errors.Is(err, io.EOF) {
-			return pcm, r.SampleRate(), nil
-		}
-		if err != nil {
-			return nil, 0, fmt.Errorf("%s: %w", path, err)
-		}
-	}
+	return pcm, rate, nil
 }
 
 // writeMono writes pcm as a mono 16-bit WAV file.
 func writeMono(path string, rate int, pcm []int16) error {
-	w, err := wav.Create(path, rate, 1)
-	if err != nil {
-		return err
-	}
-	if err := w.Write(pcm); err != nil {
-		w.Close()
-		return fmt.Errorf("%s: %w", path, err)
-	}
-	return w.Close()
+	return wav.WriteFile(path, rate, 1, pcm)
 }
 
 // dspReport prints how long processing took against the audio's length, the

@@ -7,7 +7,6 @@ package graphtest
 
 import (
 	"context"
-	"io"
 	"log/slog"
 	"testing"
 
@@ -85,35 +84,17 @@ func Stat(g *pipeline.Graph, elem, name string) (float64, bool) {
 // ReadWav reads a whole 16-bit WAV file.
 func ReadWav(t testing.TB, path string) (rate, channels int, pcm []int16) {
 	t.Helper()
-	r, err := wav.Open(path)
+	pcm, rate, channels, err := wav.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer r.Close()
-	buf := make([]int16, 4096)
-	for {
-		n, err := r.Read(buf)
-		pcm = append(pcm, buf[:n]...)
-		if err == io.EOF {
-			return r.SampleRate(), r.Channels(), pcm
-		}
-		if err != nil {
-			t.Fatalf("read %s: %v", path, err)
-		}
-	}
+	return rate, channels, pcm
 }
 
 // WriteWav writes pcm (interleaved) as a 16-bit WAV file.
 func WriteWav(t testing.TB, path string, rate, channels int, pcm []int16) {
 	t.Helper()
-	w, err := wav.Create(path, rate, channels)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := w.Write(pcm); err != nil {
-		t.Fatal(err)
-	}
-	if err := w.Close(); err != nil {
+	if err := wav.WriteFile(path, rate, channels, pcm); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -13,10 +13,8 @@ package main
 
 import (
 	"crypto/sha256"
-	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"math"
 	"os"
 	"os/exec"
@@ -452,15 +450,7 @@ func (g *gen) writeWAV(rel string, rate int, x []float64) error {
 	if clipped > 0 {
 		return fmt.Errorf("%s: %d samples clipped", rel, clipped)
 	}
-	w, err := wav.Create(path, rate, 1)
-	if err != nil {
-		return err
-	}
-	if err := w.Write(pcm); err != nil {
-		w.Close()
-		return fmt.Errorf("%s: %w", rel, err)
-	}
-	return w.Close()
+	return wav.WriteFile(path, rate, 1, pcm)
 }
 
 func (g *gen) writeLabels(rel string, labels []byte) error {
@@ -472,26 +462,14 @@ func (g *gen) writeLabels(rel string, labels []byte) error {
 }
 
 func readWAV(path string) ([]int16, int, error) {
-	r, err := wav.Open(path)
+	pcm, rate, channels, err := wav.ReadFile(path)
 	if err != nil {
 		return nil, 0, err
 	}
-	defer r.Close()
-	if r.Channels() != 1 {
-		return nil, 0, fmt.Errorf("%s: %d channels, want 1", path, r.Channels())
+	if channels != 1 {
+		return nil, 0, fmt.Errorf("%s: %d channels, want 1", path, channels)
 	}
-	var pcm []int16
-	buf := make([]int16, 4096)
-	for {
-		n, err := r.Read(buf)
-		pcm = append(pcm, buf[:n]...)
-		if errors.Is(err, io.EOF) {
-			return pcm, r.SampleRate(), nil
-		}
-		if err != nil {
-			return nil, 0, fmt.Errorf("%s: %w", path, err)
-		}
-	}
+	return pcm, rate, nil
 }
 
 func contains(xs []int, x int) bool {
