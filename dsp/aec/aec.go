@@ -174,6 +174,14 @@ const (
 // filter starts, for the direct path's onset and the estimate's error.
 const delayMargin = 2
 
+// The echo estimate's fit to the microphone (see Canceller.fitDY):
+// smoothing per block, and the ratio under which the echo path is taken
+// to have changed.
+var (
+	fitRate     = 0.3
+	misfitRatio = 0.5
+)
+
 // Errors returned (wrapped) by New and Process.
 var (
 	ErrUnsupportedRate = errors.New("unsupported sample rate")
@@ -284,6 +292,10 @@ type Canceller struct {
 	delay   int       // bulk delay in blocks
 
 	x      [][]complex128 // far-end spectra, x[xHead] newest
+	xm     []complex128   // far-end spectrum at the echo delay candidate, when outside the filter
+	xpow   [][]float64    // far-end power spectra of the last blocks (delay 0 to MaxDelay), xpow[xpHead] newest
+	xpHead int
+	xpMax  []float64 // their maximum per bin, while the echo path is uncertain
 	xHead  int
 	wf, wb [][]complex128 // foreground and background weights per partition
 	prop   []float64      // proportionate step per partition
@@ -309,6 +321,13 @@ type Canceller struct {
 
 	davg1, davg2, dvar1, dvar2 float64
 	worse                      int // consecutive blocks with the output over the microphone
+
+	// Fit of the foreground's echo estimate y to the microphone d:
+	// smoothed Σd·y and Σy·y. Near-end speech leaves their ratio near 1
+	// (it is not correlated with y), an echo path change drops it towards
+	// 0 (y models an echo that is no longer there).
+	fitDY, fitYY float64
+	misfit       bool // the fit is poor: the echo path has changed
 
 	de  *delayEstimator
 	sup *suppressor
@@ -361,6 +380,14 @@ func New(cfg Config) (*Canceller, error) {
 	c.cbuf, c.cbuf2 = make([]complex128, nb), make([]complex128, nb)
 	c.eSpec = make([]complex128, nb)
 	c.ySpec = make([]complex128, nb)
+	c.xm = make([]complex128, nb)
+	if c.de != nil && cfg.Suppression > 0 {
+		c.xpow = make([][]float64, c.maxDelayBlocks+delayMargin+2)
+		for j := range c.xpow {
+			c.xpow[j] = make([]float64, nb)
+		}
+		c.xpMax = make([]float64, nb)
+	}
 	c.d = make([]float64, n)
 	c.xr = make([]float64, n)
 	c.yf, c.yb = make([]float64, n), make([]float64, n)
@@ -404,6 +431,10 @@ func (c *Canceller) Reset() {
 		clear(c.x[j])
 	}
 	c.xHead = 0
+	for j := range c.xpow {
+		clear(c.xpow[j])
+	}
+	c.xpHead = 0
 	c.resetFilters()
 	if c.de != nil {
 		c.de.reset()
@@ -430,6 +461,7 @@ func (c *Canceller) resetFilters() {
 	c.adapted, c.sumAdapt = false, 0
 	c.davg1, c.davg2, c.dvar1, c.dvar2 = 0, 0, 0, 0
 	c.worse = 0
+	c.fitDY, c.fitYY, c.misfit = 0, 0, false
 	// Initial proportionate steps decay along the tail, as a room's
 	// response does.
 	decay := math.Exp(-2.4 / float64(c.m))
@@ -557,6 +589,16 @@ func (c *Canceller) block() {
 		c.davg1, c.davg2, c.dvar1, c.dvar2 = 0, 0, 0, 0
 	}
 
+	// The echo estimate's fit to the microphone.
+	var sdy, syf float64
+	for i := range n {
+		sdy += c.d[i] * c.yf[i]
+		syf += c.yf[i] * c.yf[i]
+	}
+	c.fitDY += fitRate * (sdy - c.fitDY)
+	c.fitYY += fitRate * (syf - c.fitYY)
+	c.misfit = c.fitYY > float64(n)*1000 && c.fitDY < misfitRatio*c.fitYY
+
 	// Divergence: the output louder than the microphone.
 	if sff > sdd+float64(n)*10000 {
 		c.worse++
@@ -579,8 +621,14 @@ func (c *Canceller) block() {
 // delayed far-end blocks ending `back` blocks before the newest one, and
 // returns the energy of the newest of the two.
 func (c *Canceller) farSpectrum(dst []complex128, back int) float64 {
+	return c.farSpectrumAt(dst, c.delay+back)
+}
+
+// farSpectrumAt is farSpectrum for the two far-end blocks ending `delay`
+// blocks before the newest one written.
+func (c *Canceller) farSpectrumAt(dst []complex128, delay int) float64 {
 	n := c.n
-	start := c.written - int64((c.delay+back+2)*n)
+	start := c.written - int64((delay+2)*n)
 	buf := c.tbuf[:2*n]
 	if start < 0 { // before the first far-end sample: silence
 		z := int(min(-start, int64(len(buf))))
@@ -858,22 +906,58 @@ func (c *Canceller) finish(sdd, sxx, see, sff float64) {
 		c.linMic += 0.1 * (sdd - c.linMic)
 		c.linOut += 0.1 * (sff - c.linOut)
 	}
-	if c.worse > 0 { // the filter makes it worse: it cancels nothing
+	if c.worse > 0 || c.misfit { // the filter makes it worse or models another path: it cancels nothing
 		c.linOut = max(c.linOut, c.linMic)
+		dt = false
+		if c.misfit && c.sup != nil {
+			c.sup.dtHold = 0
+		}
 	}
 	if c.sup != nil {
 		// The far end's spectrum where the echo is strongest: the
 		// delay estimator's best candidate within the filter.
 		j, aligned := min(delayMargin, c.m-1), c.de == nil
 		if c.de != nil && c.de.cand >= 0 {
-			j, aligned = min(max(c.de.cand-c.delay, 0), c.m-1), true
+			j, aligned = c.de.cand-c.delay, true
 		}
-		i := c.xHead - j
-		if i < 0 {
-			i += c.m
+		var x []complex128
+		if j >= 0 && j < c.m {
+			i := c.xHead - j
+			if i < 0 {
+				i += c.m
+			}
+			x = c.x[i]
+		} else {
+			// Outside the filter (the echo path changed): one more
+			// spectrum, at the candidate's delay.
+			c.farSpectrum(c.xm, j)
+			x = c.xm
+		}
+		var xmax []float64
+		if c.xpow != nil {
+			// The far end's power spectra over every delay the echo may
+			// have: the echo model while the echo path is uncertain.
+			c.xpHead++
+			if c.xpHead == len(c.xpow) {
+				c.xpHead = 0
+			}
+			c.farSpectrumAt(c.cbuf, 0)
+			xp := c.xpow[c.xpHead][:c.nb]
+			for k, v := range c.cbuf[:c.nb] {
+				xp[k] = real(v)*real(v) + imag(v)*imag(v)
+			}
+			if c.misfit {
+				xmax = c.xpMax[:c.nb]
+				copy(xmax, xp)
+				for _, p := range c.xpow {
+					for k, v := range p[:c.nb] {
+						xmax[k] = max(xmax[k], v)
+					}
+				}
+			}
 		}
 		rho := min(max((c.linOut+1)/(c.linMic+1), 0.001), 1)
-		dt = c.sup.process(c.d, c.out, c.x[i], c.leak, rho, dt, aligned && farOn && !dt, c.out)
+		dt = c.sup.process(c.d, c.out, x, xmax, c.leak, rho, dt, aligned && farOn && !dt, c.out)
 	}
 	c.stats.DoubleTalk = dt
 	if dt {

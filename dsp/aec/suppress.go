@@ -44,6 +44,7 @@ type suppressor struct {
 	ePrev  []float64
 	dSpec  []complex128
 	xs     []float64        // reverberant far-end power at the echo's delay
+	xu     []float64        // … the most over every delay, while the echo path is uncertain
 	gain   []float64        // echo path power gain per bin: mic power ≈ gain·xs
 	sdx    []float64        // running mean of mic power × xs
 	sxx    []float64        // running mean of xs²
@@ -66,7 +67,7 @@ func newSuppressor(n int, tr *fft.Real, floorDB float64, cng bool) *suppressor {
 	s := &suppressor{
 		n: n, l: l, fft: tr,
 		win: make([]float64, l), dPrev: make([]float64, n), dSpec: make([]complex128, nb),
-		xs: make([]float64, nb), gain: make([]float64, nb), sdx: make([]float64, nb), sxx: make([]float64, nb),
+		xs: make([]float64, nb), xu: make([]float64, nb), gain: make([]float64, nb), sdx: make([]float64, nb), sxx: make([]float64, nb),
 		ePrev: make([]float64, n),
 		buf:   make([]float64, l), s: make([]complex128, nb), y: make([]complex128, nb),
 		echo: make([]float64, nb), smooth: make([]float64, nb), noise: make([]float64, nb),
@@ -88,6 +89,7 @@ func (s *suppressor) reset() {
 	clear(s.dPrev)
 	s.dtHold = 0
 	clear(s.xs)
+	clear(s.xu)
 	clear(s.sdx)
 	clear(s.sxx)
 	for k := range s.gain {
@@ -117,7 +119,7 @@ func (s *suppressor) random() uint64 {
 // block of latency) to out, and reports whether it confirmed double
 // talk. learn says whether the block may train the
 // echo path's power gain (far end active, no double talk).
-func (s *suppressor) process(d, e []float64, x []complex128, leak, rho float64, dt, learn bool, out []float64) (doubleTalk bool) {
+func (s *suppressor) process(d, e []float64, x []complex128, xmax []float64, leak, rho float64, dt, learn bool, out []float64) (doubleTalk bool) {
 	n := s.n
 	win := s.win[:s.l]
 	buf := s.buf[:s.l]
@@ -165,6 +167,15 @@ func (s *suppressor) process(d, e []float64, x []complex128, leak, rho float64, 
 		s.dtHold--
 		over = dtOver
 	}
+	if xmax != nil {
+		// The echo path is uncertain: the model spans every delay, and
+		// does not train the gain.
+		learn = false
+		xu := s.xu[:nb]
+		for k := range nb {
+			xu[k] = max(reverbDecay*xu[k]+xmax[k]*xScale, xs[k])
+		}
+	}
 	if learn {
 		sdx, sxx := s.sdx[:nb], s.sxx[:nb]
 		for k := range nb {
@@ -186,7 +197,11 @@ func (s *suppressor) process(d, e []float64, x []complex128, leak, rho float64, 
 	for k, c := range s.s {
 		p := real(c)*real(c) + imag(c)*imag(c)
 		yc := spec[k]
-		r := max(leak2*(real(yc)*real(yc)+imag(yc)*imag(yc)), rho*gain[k]*xs[k]) * over
+		xe := xs[k]
+		if xmax != nil {
+			xe = s.xu[k]
+		}
+		r := max(leak2*(real(yc)*real(yc)+imag(yc)*imag(yc)), rho*gain[k]*xe) * over
 		r = max(r, echoDecay*echo[k])
 		echo[k] = r
 
