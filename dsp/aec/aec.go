@@ -175,10 +175,10 @@ const (
 const delayMargin = 2
 
 // The echo estimate's fit to the microphone (see Canceller.fitDY):
-// smoothing per block, and the ratio under which the echo path is taken
-// to have changed.
-var (
-	fitRate     = 0.3
+// smoothing per block, and the ratio under which the echo path may have
+// changed (the suppressor decides, see suppressor.process).
+const (
+	fitRate     = 0.5
 	misfitRatio = 0.5
 )
 
@@ -327,7 +327,8 @@ type Canceller struct {
 	// (it is not correlated with y), an echo path change drops it towards
 	// 0 (y models an echo that is no longer there).
 	fitDY, fitYY float64
-	misfit       bool // the fit is poor: the echo path has changed
+	misfit       bool    // the fit is poor: the echo path has changed
+	farRecent    float64 // far-end energy of the newest blocks (decaying peak)
 
 	de  *delayEstimator
 	sup *suppressor
@@ -461,7 +462,7 @@ func (c *Canceller) resetFilters() {
 	c.adapted, c.sumAdapt = false, 0
 	c.davg1, c.davg2, c.dvar1, c.dvar2 = 0, 0, 0, 0
 	c.worse = 0
-	c.fitDY, c.fitYY, c.misfit = 0, 0, false
+	c.fitDY, c.fitYY, c.misfit, c.farRecent = 0, 0, false, 0
 	// Initial proportionate steps decay along the tail, as a room's
 	// response does.
 	decay := math.Exp(-2.4 / float64(c.m))
@@ -598,6 +599,17 @@ func (c *Canceller) block() {
 	c.fitDY += fitRate * (sdy - c.fitDY)
 	c.fitYY += fitRate * (syf - c.fitYY)
 	c.misfit = c.fitYY > float64(n)*1000 && c.fitDY < misfitRatio*c.fitYY
+	// The far end talks but nothing of it has reached the filter yet
+	// (it starts c.delay blocks back): an echo that now comes earlier is
+	// modelled by nobody. The suppressor decides from the microphone.
+	var sxr float64
+	for _, v := range c.xr {
+		sxr += v * v
+	}
+	c.farRecent = max(0.7*c.farRecent, sxr)
+	if c.delay > 0 && c.farRecent > float64(n)*1000 && syf < 0.01*sdd {
+		c.misfit = true
+	}
 
 	// Divergence: the output louder than the microphone.
 	if sff > sdd+float64(n)*10000 {
@@ -906,12 +918,8 @@ func (c *Canceller) finish(sdd, sxx, see, sff float64) {
 		c.linMic += 0.1 * (sdd - c.linMic)
 		c.linOut += 0.1 * (sff - c.linOut)
 	}
-	if c.worse > 0 || c.misfit { // the filter makes it worse or models another path: it cancels nothing
+	if c.worse > 0 { // the filter makes it worse: it cancels nothing
 		c.linOut = max(c.linOut, c.linMic)
-		dt = false
-		if c.misfit && c.sup != nil {
-			c.sup.dtHold = 0
-		}
 	}
 	if c.sup != nil {
 		// The far end's spectrum where the echo is strongest: the
@@ -957,7 +965,11 @@ func (c *Canceller) finish(sdd, sxx, see, sff float64) {
 			}
 		}
 		rho := min(max((c.linOut+1)/(c.linMic+1), 0.001), 1)
-		dt = c.sup.process(c.d, c.out, x, xmax, c.leak, rho, dt, aligned && farOn && !dt, c.out)
+		var uncertain bool
+		dt, uncertain = c.sup.process(c.d, c.out, x, xmax, c.leak, rho, dt, aligned && farOn && !dt, c.out)
+		if uncertain { // the echo path has changed: the filter cancels nothing
+			c.linOut = max(c.linOut, c.linMic)
+		}
 	}
 	c.stats.DoubleTalk = dt
 	if dt {

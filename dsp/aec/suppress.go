@@ -58,7 +58,8 @@ type suppressor struct {
 	ola    []float64 // the second half of the last synthesis
 	floor  float64   // gain floor (amplitude)
 	cng    bool
-	dtHold int // blocks of double talk hangover left
+	dtHold int  // blocks of double talk hangover left
+	xuOn   bool // xu holds the last block's
 	rng    uint64
 }
 
@@ -119,7 +120,7 @@ func (s *suppressor) random() uint64 {
 // block of latency) to out, and reports whether it confirmed double
 // talk. learn says whether the block may train the
 // echo path's power gain (far end active, no double talk).
-func (s *suppressor) process(d, e []float64, x []complex128, xmax []float64, leak, rho float64, dt, learn bool, out []float64) (doubleTalk bool) {
+func (s *suppressor) process(d, e []float64, x []complex128, xmax []float64, leak, rho float64, dt, learn bool, out []float64) (doubleTalk, uncertain bool) {
 	n := s.n
 	win := s.win[:s.l]
 	buf := s.buf[:s.l]
@@ -157,6 +158,38 @@ func (s *suppressor) process(d, e []float64, x []complex128, xmax []float64, lea
 	// Double talk is kept from the suppressor's overestimation when the
 	// microphone is also well above the echo the power model predicts
 	// (an echo path change raises the canceller's error, not that).
+	if xmax != nil {
+		// The canceller finds its echo estimate does not fit the
+		// microphone, or has none while the far end talks. If the
+		// microphone is above its noise and the echo model over every
+		// delay (the far end's most power over the delays) explains it,
+		// the echo path has changed: the model spans every delay, the
+		// linear filter is taken to cancel nothing, and neither double
+		// talk nor the gain's training is believed. Otherwise the
+		// microphone holds more than echo: double talk, or nothing.
+		xu := s.xu[:nb]
+		var pu float64
+		for k := range nb {
+			u := xmax[k] * xScale
+			if s.xuOn {
+				u += reverbDecay * xu[k]
+			}
+			xu[k] = max(u, xs[k])
+			pu += gain[k] * xu[k]
+		}
+		s.xuOn = true
+		var pn float64
+		for _, v := range s.noise[:nb] {
+			pn += v
+		}
+		if pd <= pu && pd > 4*pn {
+			uncertain = true
+			rho, dt, learn = 1, false, false
+			s.dtHold = 0
+		}
+	} else {
+		s.xuOn = false
+	}
 	over := float64(echoOver)
 	if dt && pd > 2*pe && (leak < dtMaxConverged || rho < dtMaxConverged) {
 		s.dtHold = dtHang
@@ -166,15 +199,6 @@ func (s *suppressor) process(d, e []float64, x []complex128, xmax []float64, lea
 	if s.dtHold > 0 {
 		s.dtHold--
 		over = dtOver
-	}
-	if xmax != nil {
-		// The echo path is uncertain: the model spans every delay, and
-		// does not train the gain.
-		learn = false
-		xu := s.xu[:nb]
-		for k := range nb {
-			xu[k] = max(reverbDecay*xu[k]+xmax[k]*xScale, xs[k])
-		}
 	}
 	if learn {
 		sdx, sxx := s.sdx[:nb], s.sxx[:nb]
@@ -198,7 +222,7 @@ func (s *suppressor) process(d, e []float64, x []complex128, xmax []float64, lea
 		p := real(c)*real(c) + imag(c)*imag(c)
 		yc := spec[k]
 		xe := xs[k]
-		if xmax != nil {
+		if uncertain {
 			xe = s.xu[k]
 		}
 		r := max(leak2*(real(yc)*real(yc)+imag(yc)*imag(yc)), rho*gain[k]*xe) * over
@@ -245,5 +269,5 @@ func (s *suppressor) process(d, e []float64, x []complex128, xmax []float64, lea
 		out[i] = s.ola[i] + buf[i]*win[i]*scale
 		s.ola[i] = buf[n+i] * win[n+i] * scale
 	}
-	return doubleTalk
+	return doubleTalk, uncertain
 }
