@@ -44,6 +44,7 @@ type suppressor struct {
 	ePrev  []float64
 	dSpec  []complex128
 	xs     []float64        // reverberant far-end power at the echo's delay
+	xu     []float64        // … the most over every delay, while the echo path is uncertain
 	gain   []float64        // echo path power gain per bin: mic power ≈ gain·xs
 	sdx    []float64        // running mean of mic power × xs
 	sxx    []float64        // running mean of xs²
@@ -57,7 +58,8 @@ type suppressor struct {
 	ola    []float64 // the second half of the last synthesis
 	floor  float64   // gain floor (amplitude)
 	cng    bool
-	dtHold int // blocks of double talk hangover left
+	dtHold int  // blocks of double talk hangover left
+	xuOn   bool // xu holds the last block's
 	rng    uint64
 }
 
@@ -66,7 +68,7 @@ func newSuppressor(n int, tr *fft.Real, floorDB float64, cng bool) *suppressor {
 	s := &suppressor{
 		n: n, l: l, fft: tr,
 		win: make([]float64, l), dPrev: make([]float64, n), dSpec: make([]complex128, nb),
-		xs: make([]float64, nb), gain: make([]float64, nb), sdx: make([]float64, nb), sxx: make([]float64, nb),
+		xs: make([]float64, nb), xu: make([]float64, nb), gain: make([]float64, nb), sdx: make([]float64, nb), sxx: make([]float64, nb),
 		ePrev: make([]float64, n),
 		buf:   make([]float64, l), s: make([]complex128, nb), y: make([]complex128, nb),
 		echo: make([]float64, nb), smooth: make([]float64, nb), noise: make([]float64, nb),
@@ -88,6 +90,7 @@ func (s *suppressor) reset() {
 	clear(s.dPrev)
 	s.dtHold = 0
 	clear(s.xs)
+	clear(s.xu)
 	clear(s.sdx)
 	clear(s.sxx)
 	for k := range s.gain {
@@ -117,7 +120,7 @@ func (s *suppressor) random() uint64 {
 // block of latency) to out, and reports whether it confirmed double
 // talk. learn says whether the block may train the
 // echo path's power gain (far end active, no double talk).
-func (s *suppressor) process(d, e []float64, x []complex128, leak, rho float64, dt, learn bool, out []float64) (doubleTalk bool) {
+func (s *suppressor) process(d, e []float64, x []complex128, xmax []float64, leak, rho float64, dt, learn bool, out []float64) (doubleTalk, uncertain bool) {
 	n := s.n
 	win := s.win[:s.l]
 	buf := s.buf[:s.l]
@@ -155,6 +158,38 @@ func (s *suppressor) process(d, e []float64, x []complex128, leak, rho float64, 
 	// Double talk is kept from the suppressor's overestimation when the
 	// microphone is also well above the echo the power model predicts
 	// (an echo path change raises the canceller's error, not that).
+	if xmax != nil {
+		// The canceller finds its echo estimate does not fit the
+		// microphone, or has none while the far end talks. If the
+		// microphone is above its noise and the echo model over every
+		// delay (the far end's most power over the delays) explains it,
+		// the echo path has changed: the model spans every delay, the
+		// linear filter is taken to cancel nothing, and neither double
+		// talk nor the gain's training is believed. Otherwise the
+		// microphone holds more than echo: double talk, or nothing.
+		xu := s.xu[:nb]
+		var pu float64
+		for k := range nb {
+			u := xmax[k] * xScale
+			if s.xuOn {
+				u += reverbDecay * xu[k]
+			}
+			xu[k] = max(u, xs[k])
+			pu += gain[k] * xu[k]
+		}
+		s.xuOn = true
+		var pn float64
+		for _, v := range s.noise[:nb] {
+			pn += v
+		}
+		if pd <= pu && pd > 4*pn {
+			uncertain = true
+			rho, dt, learn = 1, false, false
+			s.dtHold = 0
+		}
+	} else {
+		s.xuOn = false
+	}
 	over := float64(echoOver)
 	if dt && pd > 2*pe && (leak < dtMaxConverged || rho < dtMaxConverged) {
 		s.dtHold = dtHang
@@ -186,7 +221,11 @@ func (s *suppressor) process(d, e []float64, x []complex128, leak, rho float64, 
 	for k, c := range s.s {
 		p := real(c)*real(c) + imag(c)*imag(c)
 		yc := spec[k]
-		r := max(leak2*(real(yc)*real(yc)+imag(yc)*imag(yc)), rho*gain[k]*xs[k]) * over
+		xe := xs[k]
+		if uncertain {
+			xe = s.xu[k]
+		}
+		r := max(leak2*(real(yc)*real(yc)+imag(yc)*imag(yc)), rho*gain[k]*xe) * over
 		r = max(r, echoDecay*echo[k])
 		echo[k] = r
 
@@ -230,5 +269,5 @@ func (s *suppressor) process(d, e []float64, x []complex128, leak, rho float64, 
 		out[i] = s.ola[i] + buf[i]*win[i]*scale
 		s.ola[i] = buf[n+i] * win[n+i] * scale
 	}
-	return doubleTalk
+	return doubleTalk, uncertain
 }
