@@ -24,7 +24,8 @@ import (
 // packet's retransmits removed, an event whose start packets were lost
 // reported from its first packet received (with the duration it already
 // had), one whose end was lost ended when the next starts. dtmf-decode
-// listens to it (it takes the rtp-src's OnEvent listener) and, on the
+// listens to it (rtp.Src.ListenEvents, beside any OnEvent listener such as
+// the gateway's) and, on the
 // graph's worker, turns the updates into digits: each is reported once,
 // when it ends, with its duration as the sender measured it and its start
 // on the graph's media clock (pipeline.Output.Time of the tick that took
@@ -40,10 +41,10 @@ type DTMFDecode struct {
 	Src    string `prop:"src" doc:"name of the rtp-src or srtp-src of this graph that receives the events (it needs event-pt)"`
 	Render bool   `prop:"render" default:"false" doc:"play each event as in-band DTMF tones in the output, replacing the audio while it lasts"`
 
-	src     *rtp.Src
-	rate    int
-	log     *slog.Logger
-	onDigit atomic.Pointer[func(dtmf.Event)]
+	stopListening func() // removes the listener added at Start
+	rate          int
+	log           *slog.Logger
+	onDigit       atomic.Pointer[func(dtmf.Event)]
 
 	mu     sync.Mutex
 	queue  [queueLen]rtp.Event // updates from the receiver goroutine; guarded by mu
@@ -124,16 +125,15 @@ func (e *DTMFDecode) Start(_ context.Context, in *pipeline.Injector) error {
 			e.generator(uint8(v))
 		}
 	}
-	e.src = s
-	s.OnEvent(e.receive)
+	e.stopListening = s.ListenEvents(e.receive)
 	return nil
 }
 
 // Stop stops listening.
 func (e *DTMFDecode) Stop() error {
-	if e.src != nil {
-		e.src.OnEvent(nil)
-		e.src = nil
+	if e.stopListening != nil {
+		e.stopListening()
+		e.stopListening = nil
 	}
 	return nil
 }

@@ -97,3 +97,16 @@ func dspReport(w io.Writer, tool string, samples, rate int, took time.Duration) 
 	}
 	fmt.Fprintf(w, "%s: %.2f s of audio at %d Hz in %s (%.5f s per audio second)\n", tool, audio.Seconds(), rate, took.Round(time.Microsecond), rt)
 }
+
+// runDelayed runs process over pcm in blocks of n samples, with silence
+// after the end to flush the delay d out, and returns the output aligned
+// with pcm (its first d samples dropped) and the time processing took.
+func runDelayed(pcm []int16, n, d int, process func([]int16) error) ([]int16, time.Duration) {
+	buf := make([]int16, (len(pcm)+d+n-1)/n*n)
+	copy(buf, pcm)
+	start := time.Now()
+	for i := 0; i < len(buf); i += n {
+		process(buf[i : i+n]) // whole blocks: cannot fail
+	}
+	return buf[d : d+len(pcm)], time.Since(start)
+}

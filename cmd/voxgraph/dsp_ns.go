@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"io"
-	"time"
 
 	"github.com/voxgraph/voxgraph/dsp/ns"
 )
@@ -54,17 +53,4 @@ func cmdDSPNS(args []string, stdout, stderr io.Writer) int {
 	}
 	dspReport(stderr, "ns", len(pcm), rate, took)
 	return exitOK
-}
-
-// runDelayed runs process over pcm in blocks of n samples, with silence
-// after the end to flush the delay d out, and returns the output aligned
-// with pcm (its first d samples dropped) and the time processing took.
-func runDelayed(pcm []int16, n, d int, process func([]int16) error) ([]int16, time.Duration) {
-	buf := make([]int16, (len(pcm)+d+n-1)/n*n)
-	copy(buf, pcm)
-	start := time.Now()
-	for i := 0; i < len(buf); i += n {
-		process(buf[i : i+n]) // whole blocks: cannot fail
-	}
-	return buf[d : d+len(pcm)], time.Since(start)
 }

@@ -6,9 +6,10 @@
 // over the even and odd samples packed as real and imaginary parts,
 // followed by the split into the two halves' spectra. The complex FFT is a
 // Stockham autosort of radix-5, -3, -4 and -2 stages with precomputed
-// twiddles. For the lengths above a forward and inverse pair takes a third
-// or less of the time of gonum's FFTPACK port (BenchmarkReal), and the
-// results match gonum's fourier.FFT (TestReal), including its scaling.
+// twiddles. For the lengths above a forward and inverse pair takes 1.0,
+// 2.3, 4.6 and 8.0 µs, gonum's FFTPACK port 3.6, 6.7, 16.7 and 25.7 µs
+// (go test -run '^$' -bench . -benchmem ./dsp/fft), and the results match
+// gonum's fourier.FFT (TestReal), including its scaling.
 //
 // A Real is not safe for concurrent use; its methods do not allocate.
 package fft

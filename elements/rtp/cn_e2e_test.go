@@ -25,14 +25,20 @@ func TestComfortNoiseOverUDP(t *testing.T) {
 	graphtest.WriteWav(t, path, 8000, 1, vadtest.Quantize(sum))
 
 	for _, tc := range []struct {
-		cnPT   string
+		name   string
+		cnPT   string // receiver's properties
+		pt     string // both ends' media payload type, renumbered by rtp-sink pt
 		wantCN bool
-	}{{" cn-pt=13", true}, {"", false}} {
-		t.Run(fmt.Sprintf("cn-pt=%v", tc.wantCN), func(t *testing.T) {
+	}{
+		{"cn-pt", " cn-pt=13", "", true},
+		{"cn-pt, media renumbered", " cn-pt=13", " pt=96", true}, // the SIDs keep 13
+		{"no cn-pt", "", "", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
 			// The timeout outlasts the pauses (0.4 to 1.2 s), in which only
 			// SIDs arrive.
-			rg, addr, done := receiver(t, "rtp-src name=rx listen=127.0.0.1:0 timeout=1500ms"+tc.cnPT+" ! jitter ! decode name=dec ! null-sink")
-			tx := build(t, fmt.Sprintf("wav-src path=%s realtime=true ! vad ! encode codec=PCMU dtx=true name=enc ! rtp-sink remote=%s", graphs.Quote(path), addr))
+			rg, addr, done := receiver(t, "rtp-src name=rx listen=127.0.0.1:0 timeout=1500ms"+tc.cnPT+tc.pt+" ! jitter ! decode name=dec ! null-sink")
+			tx := build(t, fmt.Sprintf("wav-src path=%s realtime=true ! vad ! encode codec=PCMU dtx=true name=enc ! rtp-sink remote=%s%s", graphs.Quote(path), addr, tc.pt))
 			if err := tx.Run(context.Background()); err != nil {
 				t.Fatal(err)
 			}

@@ -26,7 +26,7 @@ type Sink struct {
 	Via    string `prop:"via" default:"" doc:"name of an rtp-src in this graph: send from its socket (the same local port) and, once it has received, to the address its packets come from (symmetric RTP, RFC 4961)"`
 	Local  string `prop:"local" default:"" doc:"local address to send from (host:port); empty picks one matching the destination"`
 	SSRC   uint32 `prop:"ssrc" default:"0" doc:"SSRC to send with; 0 picks a random one"`
-	PT     int    `prop:"pt" default:"-1" doc:"payload type; -1 keeps the frame's (from encode)"`
+	PT     int    `prop:"pt" default:"-1" doc:"payload type of the media; -1 keeps the frame's (from encode); other payload types (comfort noise) pass unchanged"`
 	// EventPT enables SendEvent.
 	EventPT int `prop:"event-pt" default:"-1" doc:"payload type of RFC 4733 telephone-events sent by SendEvent (audio is held back while one is sent); -1: none"`
 	Security
@@ -218,7 +218,9 @@ func (s *Sink) Process(_ int, f *pipeline.Frame, out *pipeline.Output) error {
 	}
 	h := &s.hdr
 	h.PayloadType = f.RTP.PayloadType
-	if s.PT >= 0 {
+	if s.PT >= 0 && f.RTP.PayloadType == f.Format.PayloadType {
+		// Only the media's own payload type is renumbered: comfort-noise
+		// packets from encode dtx=true keep theirs.
 		h.PayloadType = uint8(s.PT)
 	}
 	h.Timestamp = s.tsBase + f.RTP.Timestamp

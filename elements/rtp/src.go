@@ -49,7 +49,11 @@ type Src struct {
 	local  netip.AddrPort
 
 	events  eventReceiver               // reader goroutine only
-	onEvent atomic.Pointer[func(Event)] // telephone-event listener
+	onEvent atomic.Pointer[func(Event)] // telephone-event listener set by OnEvent
+	// Listeners added by ListenEvents (dtmf-decode, …), copied on write so
+	// report reads them without a lock.
+	listenMu  sync.Mutex
+	listeners atomic.Pointer[[]*func(Event)]
 
 	received, bytes, malformed, badVersion, badPT, badSSRC, authFail, replayed atomic.Uint64
 	ended                                                                      atomic.Bool
@@ -315,10 +319,45 @@ func (s *Src) accept(f *pipeline.Frame, pkt []byte) int {
 	return media
 }
 
-// report passes a telephone-event update to the listener, if any.
+// report passes a telephone-event update to the listeners, if any.
 func (s *Src) report(e Event) {
 	if f := s.onEvent.Load(); f != nil {
 		(*f)(e)
+	}
+	if ls := s.listeners.Load(); ls != nil {
+		for _, f := range *ls {
+			(*f)(e)
+		}
+	}
+}
+
+// ListenEvents adds f to the functions told of each telephone-event update,
+// beside the one OnEvent sets (which the gateway owns), and returns the
+// function that removes it. The same rules as OnEvent apply to f.
+func (s *Src) ListenEvents(f func(Event)) (stop func()) {
+	p := &f
+	s.listenMu.Lock()
+	defer s.listenMu.Unlock()
+	var ls []*func(Event)
+	if old := s.listeners.Load(); old != nil {
+		ls = append(ls, *old...)
+	}
+	ls = append(ls, p)
+	s.listeners.Store(&ls)
+	return func() {
+		s.listenMu.Lock()
+		defer s.listenMu.Unlock()
+		old := s.listeners.Load()
+		if old == nil {
+			return
+		}
+		var kept []*func(Event)
+		for _, q := range *old {
+			if q != p {
+				kept = append(kept, q)
+			}
+		}
+		s.listeners.Store(&kept)
 	}
 }
 
